@@ -1,0 +1,265 @@
+package biot
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// Each endpoint sends what the spec asks (method, path, headers, body,
+// Bearer) and decodes what it answers.
+func TestEndpoints(t *testing.T) {
+	tk := testTokens()
+	serverDate := time.Date(2025, 11, 24, 9, 8, 15, 0, time.UTC)
+	loginOK := func(t *testing.T, got any) {
+		r := got.(*LoginResponse)
+		want := &LoginResponse{
+			UserID: userID, OwnerOrganizationID: orgID,
+			AccessJwt:  JWT{tk.access, accessExp},
+			RefreshJwt: &JWT{tk.refresh, refreshExp},
+			ServerDate: serverDate,
+		}
+		if !reflect.DeepEqual(r, want) {
+			t.Errorf("got  %+v\nwant %+v", r, want)
+		}
+	}
+	tests := []struct {
+		name   string
+		call   func(context.Context, *Client) (any, error)
+		body   string // the answer
+		method string
+		path   string
+		bearer string // "" = no Authorization header
+		sent   string // the request body as JSON; "" = no body
+		check  func(t *testing.T, got any)
+	}{
+		{
+			name: "login posts username and password",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.Login(ctx, "alice@example.com", testPassword)
+			},
+			body:   loginJSON(),
+			method: "POST", path: "/ums/v2/users/login",
+			sent:  `{"username":"alice@example.com","password":"` + testPassword + `"}`,
+			check: loginOK,
+		},
+		{
+			name: "mfa posts the code with the interim token as Bearer",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.LoginMFA(ctx, tk.interim, testSMSCode)
+			},
+			body:   loginJSON(),
+			method: "POST", path: "/ums/v2/users/login/mfa", bearer: tk.interim,
+			sent:  `{"code":"` + testSMSCode + `"}`,
+			check: loginOK,
+		},
+		{
+			name: "resend posts nothing with the interim token and returns the new code expiry",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.ResendMFA(ctx, tk.interim)
+			},
+			body:   `{"mfaExpiration":"2025-11-24T09:13:14.945Z"}`,
+			method: "POST", path: "/ums/v2/users/login/mfa/resend", bearer: tk.interim,
+			check: func(t *testing.T, got any) {
+				want := time.Date(2025, 11, 24, 9, 13, 14, 945_000_000, time.UTC)
+				if !got.(time.Time).Equal(want) {
+					t.Errorf("mfaExpiration = %v, want %v", got, want)
+				}
+			},
+		},
+		{
+			name: "refresh posts the refresh token",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.Refresh(ctx, tk.refresh)
+			},
+			body:   loginJSON(),
+			method: "POST", path: "/ums/v2/users/token/refresh",
+			sent:  `{"refreshToken":"` + tk.refresh + `"}`,
+			check: loginOK,
+		},
+		{
+			name: "logout posts the refresh token and takes an empty 200",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return nil, c.Logout(ctx, tk.refresh)
+			},
+			method: "POST", path: "/ums/v2/users/logout",
+			sent: `{"refreshToken":"` + tk.refresh + `"}`,
+		},
+		{
+			name: "self gets the user with the access token",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.Self(ctx, tk.access)
+			},
+			body: `{"id":"` + userID + `","username":"alice@example.com","ownerOrganizationId":"` + orgID +
+				`","groups":[],"locked":false,"active":true,"credentialType":"PASSWORD","userIdPs":["UMS"]}`,
+			method: "GET", path: "/ums/v2/users/self", bearer: tk.access,
+			check: func(t *testing.T, got any) {
+				want := &User{ID: userID, Username: "alice@example.com", OwnerOrganizationID: orgID,
+					CredentialType: "PASSWORD", Active: true}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("got %+v, want %+v", got, want)
+				}
+			},
+		},
+		{
+			name: "health gets the version and the server's clock",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.Health(ctx)
+			},
+			body:   `{"version":"2.4.2","springVersion":"3.2.1","traceId":"` + traceID + `"}`,
+			method: "GET", path: "/ums/system/healthCheck",
+			check: func(t *testing.T, got any) {
+				want := &Health{Status: 200, Version: "2.4.2", TraceID: traceID, ServerDate: serverDate}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("got %+v, want %+v", got, want)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Date", serverDate.Format(http.TimeFormat))
+				reply(200, "application/json", tt.body)(w, r)
+			})
+			got, err := tt.call(t.Context(), s.client)
+			if err != nil {
+				t.Fatalf("call failed: %v", err)
+			}
+			req := s.next(t)
+			if req.method != tt.method || req.path != tt.path {
+				t.Errorf("sent %s %s, want %s %s", req.method, req.path, tt.method, tt.path)
+			}
+			wantHeaders := map[string]string{
+				"Accept":        "application/json",
+				"User-Agent":    "biot-agent/" + testVersion,
+				"Content-Type":  "",
+				"Authorization": "",
+			}
+			if tt.sent != "" {
+				wantHeaders["Content-Type"] = "application/json"
+			}
+			if tt.bearer != "" {
+				wantHeaders["Authorization"] = "Bearer " + tt.bearer
+			}
+			for k, v := range wantHeaders {
+				if got := req.header.Get(k); got != v {
+					t.Errorf("header %s = %q, want %q", k, got, v)
+				}
+			}
+			if tt.sent == "" {
+				if len(req.body) != 0 {
+					t.Errorf("sent a body %q, want none", req.body)
+				}
+			} else {
+				var gotBody, wantBody any
+				if err := json.Unmarshal(req.body, &gotBody); err != nil {
+					t.Fatalf("sent body is not JSON: %v", err)
+				}
+				json.Unmarshal([]byte(tt.sent), &wantBody)
+				if !reflect.DeepEqual(gotBody, wantBody) {
+					t.Errorf("sent body %s, want %s", req.body, tt.sent)
+				}
+			}
+			if tt.check != nil {
+				tt.check(t, got)
+			}
+		})
+	}
+}
+
+// The LoginResponse shapes the spec allows decode to what a caller needs.
+func TestLoginResponseShapes(t *testing.T) {
+	tk := testTokens()
+	plus2 := time.FixedZone("+02:00", 2*60*60)
+	tests := []struct {
+		name string
+		body string
+		want func(tk tokens) *LoginResponse
+	}{
+		{
+			name: "MFA pending: interim token, no refresh token, code expiry and masked phone",
+			body: `{"userId":"` + userID + `","ownerOrganizationId":"` + orgID + `",` +
+				`"accessJwt":{"token":"` + tk.interim + `","expiration":"` + accessExpText + `"},` +
+				`"mfaRequired":true,"mfaExpiration":"2025-11-24T09:13:14.945Z","phone":"+*******4567"}`,
+			want: func(tk tokens) *LoginResponse {
+				return &LoginResponse{UserID: userID, OwnerOrganizationID: orgID, AccessJwt: JWT{tk.interim, accessExp},
+					MFARequired: true, MFAExpiration: time.Date(2025, 11, 24, 9, 13, 14, 945_000_000, time.UTC), Phone: "+*******4567"}
+			},
+		},
+		{
+			name: "password reset required: refreshJwt null",
+			body: `{"userId":"` + userID + `","ownerOrganizationId":"` + orgID + `",` +
+				`"accessJwt":{"token":"` + tk.access + `","expiration":"` + accessExpText + `"},` +
+				`"refreshJwt":null,"mfaRequired":false,"passwordResetRequired":true}`,
+			want: func(tk tokens) *LoginResponse {
+				return &LoginResponse{UserID: userID, OwnerOrganizationID: orgID, AccessJwt: JWT{tk.access, accessExp},
+					PasswordResetRequired: true}
+			},
+		},
+		{
+			name: "refresh answer without refreshJwt at all",
+			body: `{"userId":"` + userID + `","ownerOrganizationId":"` + orgID + `",` +
+				`"accessJwt":{"token":"` + tk.access + `","expiration":"` + accessExpText + `"}}`,
+			want: func(tk tokens) *LoginResponse {
+				return &LoginResponse{UserID: userID, OwnerOrganizationID: orgID, AccessJwt: JWT{tk.access, accessExp}}
+			},
+		},
+		{
+			name: "expirations with an offset and without a fraction",
+			body: `{"userId":"` + userID + `","ownerOrganizationId":"` + orgID + `",` +
+				`"accessJwt":{"token":"` + tk.access + `","expiration":"2025-11-24T11:23:14.945+02:00"},` +
+				`"refreshJwt":{"token":"` + tk.refresh + `","expiration":"2025-11-25T09:08:14Z"}}`,
+			want: func(tk tokens) *LoginResponse {
+				return &LoginResponse{UserID: userID, OwnerOrganizationID: orgID,
+					AccessJwt:  JWT{tk.access, time.Date(2025, 11, 24, 11, 23, 14, 945_000_000, plus2).UTC()},
+					RefreshJwt: &JWT{tk.refresh, time.Date(2025, 11, 25, 9, 8, 14, 0, time.UTC)}}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServer(t, reply(200, "application/json", tt.body))
+			got, err := s.client.Refresh(t.Context(), tk.refresh)
+			if err != nil {
+				t.Fatalf("Refresh: %v", err)
+			}
+			got.ServerDate = time.Time{} // the server's own clock; checked in TestEndpoints
+			if want := tt.want(tk); !reflect.DeepEqual(got, want) {
+				t.Errorf("got  %+v\nwant %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestParseTime(t *testing.T) {
+	want := time.Date(2025, 11, 24, 9, 23, 14, 945_000_000, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Time
+		ok   bool
+	}{
+		{"2025-11-24T09:23:14.945Z", want, true},
+		{"2025-11-24T09:23:14.945000000Z", want, true},
+		{"2025-11-24t09:23:14.945z", want, true},
+		{"2025-11-24T10:23:14.945+01:00", want, true},
+		{"2025-11-24T04:23:14.945-05:00", want, true},
+		{"2025-11-24T09:23:14Z", want.Truncate(time.Second), true},
+		{"2025-11-24T09:23:14.945", want, true}, // zoneless, read as UTC
+		{"2025-11-24", time.Time{}, false},
+		{"1764000000", time.Time{}, false},
+		{"tomorrow", time.Time{}, false},
+		{"", time.Time{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := parseTime(tt.in)
+			if (err == nil) != tt.ok || !got.Equal(tt.want) {
+				t.Errorf("parseTime(%q) = %v, %v; want %v, ok=%v", tt.in, got, err, tt.want, tt.ok)
+			}
+		})
+	}
+}
