@@ -1,0 +1,95 @@
+// Package biotsim is an in-process simulator of BioT's User Management
+// Service (UMS), release 2.4.2, served over real HTTPS on 127.0.0.1.
+//
+// It exists for two readers: the tests of the whole project, which need a
+// BioT that can lock accounts, rotate refresh tokens, ask for SMS codes and
+// fail in the ways a real network fails; and `biot-agent demo`, which needs
+// a BioT to sign in to without an account. It follows the OpenAPI document
+// /work/shared/biot/ums-openapi-2.4.2.json (status codes, error bodies, date
+// formats) and its own tests check its answers against that document.
+//
+// # Starting one
+//
+//	sim, err := biotsim.New(biotsim.Config{
+//		Users: []biotsim.User{{Username: "alice@example.com", Password: "pw"}},
+//	})
+//	defer sim.Close()
+//	client := sim.Client() // or trust sim.CertPool() / sim.CACertPEM() yourself
+//	// base URL: sim.URL(); endpoints live under sim.URL()+"/ums"
+//
+// Each Server makes its own certificate authority (ECDSA P-256) and its own
+// RSA key for tokens, so tokens and certificates of one Server mean nothing
+// to another. It speaks HTTP/1.1 only, so that FaultDown can drop a
+// connection the way a dead load balancer does.
+//
+// # Endpoints
+//
+//	POST /ums/v2/users/login            {username,password} -> LoginResponse
+//	POST /ums/v2/users/login/mfa        Bearer interim token, {code} -> LoginResponse
+//	POST /ums/v2/users/login/mfa/resend Bearer interim token -> {mfaExpiration}
+//	POST /ums/v2/users/token/refresh    {refreshToken} -> LoginResponse (rotates)
+//	POST /ums/v2/users/logout           {refreshToken} -> 200, empty body
+//	GET  /ums/v2/users/self             Bearer access token -> UserResponse
+//	GET  /ums/system/healthCheck        -> VersionResponse
+//	GET  /ums/v1/security/public-key    -> {publicKey} (base64 DER, guess)
+//
+// Other paths answer 404 and other methods 405, both with BioT's error body.
+// Every error body is {"code","message","serviceName":"ums","traceId",
+// "environment":"simulator","details":{}} sent as application/json, and every
+// answer carries a Date header. Expirations are UTC with exactly three
+// fraction digits ("2025-11-24T09:23:14.945Z") and come from Config.Now.
+//
+// # Tokens
+//
+// Access tokens are RS512 JWTs with the header {"alg":"RS512"} and the
+// claims BioT's tokens were seen with: sub (user id), exp, jti, tenantId
+// (organization id), refreshTokenId, scopes and tokenType "USER"; no iat,
+// iss, aud or nbf. PublicKey verifies them. They are stateless, like
+// BioT's: logout and RevokeRefreshTokens end refresh tokens, not access
+// tokens already handed out.
+//
+// Refresh tokens are RS512 JWTs too, because BioT's are (their length
+// matters to keyrings), with tokenType "REFRESH"; clients must treat them as
+// opaque. Each refresh answers a new pair and the presented refresh token
+// dies at once; the new one lives RefreshTTL from the refresh (sliding
+// lifetime, a guess). Presenting a rotated-out token again answers 403
+// REFRESH_TOKEN_NOT_VALID and counts in Stats.RefreshReuse; it does not end
+// the newer tokens of that session (BioT's behaviour there is unknown).
+// Expired, logged-out, revoked and unknown tokens answer the same 403.
+//
+// # Guesses, where the spec is silent
+//
+//   - A wrong or expired SMS code answers 403 LOGIN_FAILED (the spec lists
+//     only 200 and 400 for /login/mfa).
+//   - A missing, expired, foreign or wrong-scope bearer token answers 401
+//     TOKEN_NOT_VALID on every bearer endpoint, including the MFA interim
+//     token on /users/self.
+//   - A locked account is reported before the password is checked, as Spring
+//     Security does; a refresh for a user since locked or removed answers 403
+//     LOGIN_FAILED (the spec lists that code for refresh).
+//   - A malformed body, a missing required field, or a Content-Type other
+//     than application/json answers 400 BAD_REQUEST.
+//   - Logout answers 200 whatever the token (the spec lists only 200 and
+//     400).
+//   - The masked phone keeps the leading "+" and the last four digits.
+//   - An MFA user who must also reset the password learns it from
+//     /login/mfa, whose answer then has passwordResetRequired and a null
+//     refreshJwt.
+//
+// # Faults
+//
+// SetFault makes every endpoint misbehave; SetFaultFor limits a fault to the
+// given paths (the Path constants) and wins over SetFault for those paths.
+// SetFault(FaultNone) clears everything. A fault answers in place of UMS, so
+// it changes no state: a refresh answered by Fault500 or FaultTruncated
+// leaves the presented refresh token alive. FaultSlow only delays: the
+// request then goes through. FaultNoRefreshJwt is the exception: it acts
+// only on the refresh path, answers a real new access token with refreshJwt
+// null, and leaves the presented refresh token alive (there is no newer one
+// to use).
+//
+// # Logs
+//
+// Config.Logf receives the SMS codes of the demo and little else. No token
+// or password ever reaches it.
+package biotsim
