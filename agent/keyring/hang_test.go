@@ -1,0 +1,220 @@
+package keyring
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"biot-agent/internal/desktoptest"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// TestHangingKeyring runs TestHangingKeyringChild in a process of its own:
+// godbus keeps one session connection per process, and the child needs a
+// bus of its own whose Secret Service never answers.
+func TestHangingKeyring(t *testing.T) {
+	if os.Getenv(hangChildEnv) != "" {
+		t.Skip("this is the child process")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHangingKeyringChild$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), hangChildEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	t.Logf("child output:\n%s", out)
+	if err != nil {
+		t.Fatalf("child: %v", err)
+	}
+	if strings.Contains(string(out), "--- SKIP: TestHangingKeyringChild") {
+		t.Skip("the child skipped: no desktop programs")
+	}
+	if !strings.Contains(string(out), "--- PASS: TestHangingKeyringChild") {
+		t.Fatal("the child did not run TestHangingKeyringChild")
+	}
+}
+
+// silentSecretService owns org.freedesktop.secrets and never answers the
+// calls go-keyring makes first. It is a fake because a real Secret Service
+// cannot be made to hang on demand; it stands for one whose unlock prompt
+// nobody sees.
+type silentSecretService struct {
+	conn    *dbus.Conn
+	calls   atomic.Int32
+	release chan struct{} // closed: every held call fails
+}
+
+func startSilentSecretService(t *testing.T, bus *desktoptest.Bus) *silentSecretService {
+	t.Helper()
+	conn, err := bus.Connect(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &silentSecretService{conn: conn, release: make(chan struct{})}
+	hold := func() *dbus.Error {
+		f.calls.Add(1)
+		<-f.release
+		return dbus.MakeFailedError(errors.New("the silent Secret Service was released"))
+	}
+	const path = dbus.ObjectPath("/org/freedesktop/secrets")
+	err = errors.Join(
+		conn.ExportMethodTable(map[string]any{
+			"Get": func(iface, prop string) (dbus.Variant, *dbus.Error) { return dbus.MakeVariant(""), hold() },
+		}, path, "org.freedesktop.DBus.Properties"),
+		conn.ExportMethodTable(map[string]any{
+			"OpenSession": func(alg string, in dbus.Variant) (dbus.Variant, dbus.ObjectPath, *dbus.Error) {
+				return dbus.MakeVariant(""), "/", hold()
+			},
+		}, path, "org.freedesktop.Secret.Service"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := conn.RequestName("org.freedesktop.secrets", dbus.NameFlagDoNotQueue)
+	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("own org.freedesktop.secrets: %v, %v", reply, err)
+	}
+	t.Cleanup(f.stop)
+	return f
+}
+
+// stop releases every held call and leaves the bus, freeing the name.
+func (f *silentSecretService) stop() {
+	select {
+	case <-f.release:
+	default:
+		close(f.release)
+	}
+	_ = f.conn.Close()
+}
+
+// waitGoroutines waits, with a deadline, until at most n goroutines run.
+func waitGoroutines(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for runtime.NumGoroutine() > n {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("%d goroutines still run, want at most %d", runtime.NumGoroutine(), n)
+		}
+	}
+}
+
+func TestHangingKeyringChild(t *testing.T) {
+	if os.Getenv(hangChildEnv) == "" {
+		t.Skip("run by TestHangingKeyring in a process of its own")
+	}
+	ctx := t.Context()
+	meta := filepath.Join(t.TempDir(), "sessions.json")
+	// The store keeps the default 5s limit; the first hanging call gets a
+	// shorter context deadline, and the calls after it none at all, so a
+	// call that waited instead of failing fast would take the full 5s.
+	opts := Options{MetadataPath: meta}
+	const hang = 500 * time.Millisecond
+	const fast = DefaultTimeout / 2 // far more than failing fast takes, even on a loaded machine
+	url := "https://hang.example.test"
+
+	// No bus at all: the reason names the bus.
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(t.TempDir(), "no-bus"))
+	if _, err := Open(ctx, opts); err == nil || !strings.Contains(err.Error(), "D-Bus session bus") {
+		t.Errorf("Open without a bus: %v, want a reason naming the session bus", err)
+	}
+
+	// A bus with no Secret Service on it: the reason says so.
+	bus := desktoptest.SessionBus(t)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.Address)
+	if _, err := Open(ctx, opts); err == nil || !strings.Contains(err.Error(), "no Secret Service on the session bus") {
+		t.Errorf("Open without a Secret Service: %v, want a reason naming the Secret Service", err)
+	}
+
+	// A Secret Service that never answers: Open gives up at the deadline.
+	silent := startSilentSecretService(t, bus)
+	before := runtime.NumGoroutine()
+	hangCtx, cancel := context.WithTimeout(ctx, hang)
+	defer cancel()
+	start := time.Now()
+	_, err := Open(hangCtx, opts)
+	took := time.Since(start)
+	var first *TimeoutError
+	if !errors.As(err, &first) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Open on a silent Secret Service: %v, want a TimeoutError", err)
+	}
+	if took < hang-10*time.Millisecond || took > hang+fast {
+		t.Errorf("Open gave up after %v, want about %v", took, hang)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "keyring did not answer within") || !strings.Contains(msg, "(is it locked?)") {
+		t.Errorf("message %q does not say the keyring did not answer", msg)
+	}
+	stuck := runtime.NumGoroutine()
+	t.Logf("goroutines: %d before the hang, %d with one call stuck", before, stuck)
+
+	// While that call hangs, every call fails at once with the stuck call's
+	// own TimeoutError, and none reaches the keyring. Load and Delete need a
+	// metadata entry to get as far as the keyring.
+	if err := writeMetadata(meta, &metadata{Sessions: map[string]sessionMeta{url: {BaseURL: url, Username: "ann"}}}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := newKeyringStore(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := map[string]func() error{
+		"Save":   func() error { return s.Save(ctx, session(url, "ann", "refresh-1")) },
+		"Load":   func() error { _, err := s.Load(ctx, url); return err },
+		"Delete": func() error { return s.Delete(ctx, url) },
+		"Open":   func() error { _, err := Open(ctx, opts); return err },
+	}
+	for name, call := range calls {
+		for range 3 {
+			start := time.Now()
+			err := call()
+			var te *TimeoutError
+			if !errors.As(err, &te) || te != first {
+				t.Errorf("%s while the keyring hangs: %v, want the stuck call's TimeoutError", name, err)
+			}
+			if took := time.Since(start); took > fast {
+				t.Errorf("%s while the keyring hangs took %v, want at once", name, took)
+			}
+		}
+	}
+	if n := silent.calls.Load(); n != 1 {
+		t.Errorf("the Secret Service got %d calls, want only the first", n)
+	}
+	if n := runtime.NumGoroutine(); n > stuck {
+		t.Errorf("%d goroutines after more calls, want no more than the %d of the first stuck call", n, stuck)
+	}
+	if p := s.Info().Problem; !strings.Contains(p, "did not answer") {
+		t.Errorf("Info().Problem = %q, want the timeout", p)
+	}
+
+	// Once the keyring answers, the stuck goroutine ends.
+	silent.stop()
+	waitGoroutines(t, before)
+
+	// And when a working Secret Service takes the name, the same store
+	// recovers and its problem clears.
+	desktoptest.SecretService(t, bus)
+	if err := s.Save(ctx, session(url, "ann", "refresh-2")); err != nil {
+		t.Fatalf("Save on a working keyring: %v", err)
+	}
+	if p := s.Info().Problem; p != "" {
+		t.Errorf("Info().Problem after a good save = %q, want none", p)
+	}
+	got, err := s.Load(ctx, url)
+	if err != nil || got.RefreshToken != "refresh-2" {
+		t.Errorf("Load after recovery: %v", err)
+	}
+	if _, err := Open(ctx, opts); err != nil {
+		t.Errorf("Open on a working keyring: %v", err)
+	}
+}

@@ -1,0 +1,77 @@
+package keyring
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"biot-agent/agent"
+)
+
+// memoryStore keeps sessions for the life of the process only.
+type memoryStore struct {
+	problem string
+
+	mu       sync.Mutex
+	sessions map[string]agent.Session
+	last     string
+}
+
+// NewMemory answers a store that keeps the session in memory, for when the
+// keyring cannot be used; problem says why, for the status, e.g. "no Secret
+// Service on the session bus: the session is kept in memory only".
+func NewMemory(problem string) agent.Store {
+	return &memoryStore{problem: problem, sessions: map[string]agent.Session{}}
+}
+
+func (s *memoryStore) Info() agent.StoreInfo {
+	return agent.StoreInfo{Kind: "memory", Persistent: false, Problem: s.problem}
+}
+
+func (s *memoryStore) Load(ctx context.Context, baseURL string) (agent.Session, error) {
+	if err := ctx.Err(); err != nil {
+		return agent.Session{}, fmt.Errorf("keyring: load: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.sessions[normalize(baseURL)]
+	if !ok {
+		return agent.Session{}, agent.ErrNoSession
+	}
+	return sess, nil
+}
+
+func (s *memoryStore) Save(ctx context.Context, sess agent.Session) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("keyring: save: %w", err)
+	}
+	if err := validate(sess); err != nil {
+		return err
+	}
+	sess.BaseURL = normalize(sess.BaseURL)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessions[sess.BaseURL] = sess
+	s.last = sess.BaseURL
+	return nil
+}
+
+func (s *memoryStore) Delete(ctx context.Context, baseURL string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("keyring: delete: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.sessions, normalize(baseURL))
+	return nil
+}
+
+// LastBaseURL returns the environment saved last in this process.
+func (s *memoryStore) LastBaseURL(ctx context.Context) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("keyring: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last, nil
+}

@@ -1,0 +1,203 @@
+package desktoptest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// The Secret Service names this package talks to.
+const (
+	secretsName    = "org.freedesktop.secrets"
+	secretsPath    = dbus.ObjectPath("/org/freedesktop/secrets")
+	secretsService = "org.freedesktop.Secret.Service"
+)
+
+// Keyring is a gnome-keyring Secret Service running on a private [Bus], with
+// its files in temporary folders.
+type Keyring struct {
+	Bus *Bus
+	// Env is the environment for a program that should use this keyring,
+	// such as secret-tool: the bus's Env with HOME and the XDG folders
+	// pointing at the keyring's own temporary folders.
+	Env []string
+	// DataDir is where gnome-keyring keeps its keyring files.
+	DataDir string
+
+	dir    string
+	daemon *daemon
+}
+
+// SecretService starts gnome-keyring's Secret Service on bus, with an
+// unlocked default collection, and stops it in the test's Cleanup. It skips
+// the test when gnome-keyring-daemon is missing, unless [RequireEnv] is set.
+func SecretService(t TB, bus *Bus) *Keyring {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	k, err := StartSecretService(ctx, bus)
+	if err != nil {
+		giveUp(t, err)
+		return nil
+	}
+	t.Cleanup(func() {
+		if err := k.Close(); err != nil {
+			t.Logf("%v", err)
+		}
+	})
+	return k
+}
+
+// StartSecretService is [SecretService] for callers without a TB, such as
+// TestMain. The caller must Close the keyring before the bus.
+func StartSecretService(ctx context.Context, bus *Bus) (*Keyring, error) {
+	if err := lookPath([]string{"gnome-keyring-daemon"}, []string{"gnome-keyring"}); err != nil {
+		return nil, err
+	}
+	dir, err := shortTempDir("biot-keyring-")
+	if err != nil {
+		return nil, err
+	}
+	k, err := startKeyring(ctx, bus, dir)
+	if err != nil {
+		return nil, errors.Join(err, os.RemoveAll(dir))
+	}
+	return k, nil
+}
+
+func startKeyring(ctx context.Context, bus *Bus, dir string) (*Keyring, error) {
+	env := []string{}
+	for _, sub := range []struct{ key, name string }{
+		{"HOME", "home"},
+		{"XDG_DATA_HOME", "data"},
+		{"XDG_CONFIG_HOME", "config"},
+		{"XDG_CACHE_HOME", "cache"},
+		{"XDG_STATE_HOME", "state"},
+		{"XDG_RUNTIME_DIR", "run"},
+	} {
+		p := filepath.Join(dir, sub.name)
+		if err := os.Mkdir(p, 0o700); err != nil {
+			return nil, fmt.Errorf("desktoptest: %w", err)
+		}
+		env = append(env, sub.key+"="+p)
+	}
+	password, err := randomPassword()
+	if err != nil {
+		return nil, err
+	}
+	// --unlock reads the login keyring's password from stdin and, on a fresh
+	// home, creates the login keyring with it: the default collection.
+	cmd := exec.Command("gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets")
+	cmd.Env = withEnv(bus.Env, env, "GNOME_KEYRING_CONTROL", "GNOME_KEYRING_PID", "SSH_AUTH_SOCK")
+	cmd.Stdin = strings.NewReader(password)
+	cmd.Dir = filepath.Join(dir, "home")
+	d, err := startDaemon("gnome-keyring-daemon", cmd)
+	if err != nil {
+		return nil, err
+	}
+	k := &Keyring{Bus: bus, Env: cmd.Env, DataDir: filepath.Join(dir, "data", "keyrings"), dir: dir, daemon: d}
+	if err := bus.WaitForName(ctx, secretsName, d.exited); err != nil {
+		select {
+		case <-d.exited:
+			return nil, d.died()
+		default:
+		}
+		return nil, errors.Join(err, d.stop())
+	}
+	if err := k.ensureDefaultCollection(ctx); err != nil {
+		return nil, errors.Join(err, d.stop())
+	}
+	return k, nil
+}
+
+// ensureDefaultCollection checks that the default alias names a collection
+// and that it is unlocked, unlocking it if it can be done without a prompt:
+// go-keyring stores into that collection, and a prompt would hang a test.
+func (k *Keyring) ensureDefaultCollection(ctx context.Context) error {
+	conn, err := k.Bus.Connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	svc := conn.Object(secretsName, secretsPath)
+	var coll dbus.ObjectPath
+	if err := svc.CallWithContext(ctx, secretsService+".ReadAlias", 0, "default").Store(&coll); err != nil {
+		return fmt.Errorf("desktoptest: read the default collection: %w", err)
+	}
+	if coll == "/" {
+		return errors.New("desktoptest: gnome-keyring has no default collection (did --unlock get the password?)")
+	}
+	locked, err := conn.Object(secretsName, coll).GetProperty("org.freedesktop.Secret.Collection.Locked")
+	if err != nil {
+		return fmt.Errorf("desktoptest: ask whether %s is locked: %w", coll, err)
+	}
+	if locked.Value() != true {
+		return nil
+	}
+	var unlocked []dbus.ObjectPath
+	var prompt dbus.ObjectPath
+	if err := svc.CallWithContext(ctx, secretsService+".Unlock", 0, []dbus.ObjectPath{coll}).Store(&unlocked, &prompt); err != nil {
+		return fmt.Errorf("desktoptest: unlock %s: %w", coll, err)
+	}
+	if len(unlocked) != 1 {
+		return fmt.Errorf("desktoptest: %s stays locked without a prompt (%s)", coll, prompt)
+	}
+	return nil
+}
+
+// Close stops gnome-keyring and removes its folders.
+func (k *Keyring) Close() error {
+	return errors.Join(k.daemon.stop(), os.RemoveAll(k.dir))
+}
+
+// Items returns the object paths of the items, locked or not, whose
+// attributes include attrs.
+func (k *Keyring) Items(ctx context.Context, attrs map[string]string) ([]dbus.ObjectPath, error) {
+	conn, err := k.Bus.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	var unlocked, locked []dbus.ObjectPath
+	err = conn.Object(secretsName, secretsPath).
+		CallWithContext(ctx, secretsService+".SearchItems", 0, attrs).Store(&unlocked, &locked)
+	if err != nil {
+		return nil, fmt.Errorf("desktoptest: search items: %w", err)
+	}
+	return append(unlocked, locked...), nil
+}
+
+// SecretTool runs secret-tool against this keyring, with stdin as its input
+// (the secret, for "store"), and returns what it printed on stdout.
+func (k *Keyring) SecretTool(ctx context.Context, stdin string, args ...string) (string, error) {
+	if err := lookPath([]string{"secret-tool"}, []string{"libsecret-tools"}); err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, "secret-tool", args...)
+	cmd.Env = k.Env
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("desktoptest: secret-tool %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.String(), nil
+}
+
+// randomPassword makes a fresh password for the throwaway login keyring.
+func randomPassword() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("desktoptest: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
