@@ -1,0 +1,32 @@
+package ipc
+
+import (
+	"context"
+	"time"
+
+	"biot-agent/agent"
+)
+
+// Backend is what the local API needs from the agent. The agent satisfies it;
+// tests pass a fake. Errors are *agent.Error values whose Kind becomes the
+// API's error code; any other error is answered as "internal".
+type Backend interface {
+	// Token returns an access token valid for at least minValid (0: the
+	// agent's default margin), refreshing it first if needed.
+	Token(ctx context.Context, minValid time.Duration) (agent.Token, error)
+	// Status returns a snapshot of the session; it never blocks on the network.
+	Status() agent.Status
+	// Login signs in; it may answer an *agent.Error of KindMFARequired, after
+	// which SubmitMFA finishes the sign-in.
+	Login(ctx context.Context, username, password string) error
+	// SubmitMFA sends the SMS code of a pending sign-in.
+	SubmitMFA(ctx context.Context, code string) error
+	// ResendMFA asks BioT to send the SMS code again.
+	ResendMFA(ctx context.Context) error
+	// Logout ends the session and forgets the stored refresh token.
+	Logout(ctx context.Context) error
+	// Subscribe returns a buffered channel of session changes and a function
+	// that ends the subscription. A slow reader may miss events but always
+	// sees the latest one eventually.
+	Subscribe() (events <-chan agent.Event, cancel func())
+}

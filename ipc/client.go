@@ -1,0 +1,268 @@
+package ipc
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"biot-agent/agent"
+)
+
+// Client talks to the agent over its socket. The zero value works and uses
+// SocketPath; NewClient is the usual way to make one.
+type Client struct {
+	Path string       // the socket; empty means SocketPath()
+	HTTP *http.Client // optional; must dial the socket (see NewClient)
+
+	once sync.Once
+	def  *http.Client
+}
+
+// NewClient returns a client for the socket at path that keeps its
+// connection open between calls.
+func NewClient(path string) *Client {
+	return &Client{Path: path, HTTP: newHTTPClient(path)}
+}
+
+// TokenOptions tune [Client.Token].
+type TokenOptions struct {
+	// MinValid asks for a token valid for at least this long (up to 24h);
+	// 0 leaves it to the agent.
+	MinValid time.Duration
+	// Wait, up to 10m, lets the agent wait for a sign-in or the network to
+	// return instead of failing at once.
+	Wait time.Duration
+}
+
+// Error is an error answered by the agent.
+type Error struct {
+	Code        string // e.g. "signed_out", "needs_login", "wait_timeout"; see the package doc
+	Message     string // fit to show a person
+	HTTPStatus  int
+	MinutesLeft int // for "locked", when BioT says
+}
+
+func (e *Error) Error() string {
+	if e.Message != "" {
+		return e.Message
+	}
+	return fmt.Sprintf("biot-agent answered %s (HTTP %d)", e.Code, e.HTTPStatus)
+}
+
+const (
+	fakeHost = "biot-agent"
+	// callTimeout bounds a call; it is longer than the server's own budget,
+	// so the client hears the server's answer rather than giving up first.
+	callTimeout  = 2 * time.Minute
+	maxRespBytes = 1 << 20
+)
+
+func (c *Client) httpClient() *http.Client {
+	if c.HTTP != nil {
+		return c.HTTP
+	}
+	c.once.Do(func() { c.def = newHTTPClient(c.Path) })
+	return c.def
+}
+
+// Token returns an access token from the agent.
+func (c *Client) Token(ctx context.Context, opts TokenOptions) (agent.Token, error) {
+	var tok agent.Token
+	body, err := c.call(ctx, http.MethodGet, "/v1/token", tokenQuery(opts), nil, "application/json", opts.Wait+callTimeout)
+	if err != nil {
+		return agent.Token{}, err
+	}
+	if err := json.Unmarshal(body, &tok); err != nil {
+		return agent.Token{}, fmt.Errorf("token: decode answer: %w", err)
+	}
+	return tok, nil
+}
+
+// TokenString returns the access token alone, as the agent answers it to
+// Accept: text/plain.
+func (c *Client) TokenString(ctx context.Context, opts TokenOptions) (string, error) {
+	body, err := c.call(ctx, http.MethodGet, "/v1/token", tokenQuery(opts), nil, "text/plain", opts.Wait+callTimeout)
+	if err != nil {
+		return "", err
+	}
+	return string(body), nil
+}
+
+func tokenQuery(opts TokenOptions) url.Values {
+	q := url.Values{}
+	if opts.MinValid > 0 {
+		q.Set("min_valid", opts.MinValid.String())
+	}
+	if opts.Wait > 0 {
+		q.Set("wait", opts.Wait.String())
+	}
+	return q
+}
+
+// Status returns the session's status and the agent's version.
+func (c *Client) Status(ctx context.Context) (StatusResponse, error) {
+	body, err := c.call(ctx, http.MethodGet, "/v1/status", nil, nil, "application/json", callTimeout)
+	if err != nil {
+		return StatusResponse{}, err
+	}
+	return decodeStatus(body)
+}
+
+// Login signs in. An *Error with Code "mfa_required" means BioT sent an SMS
+// code: pass it to SubmitMFA.
+func (c *Client) Login(ctx context.Context, username, password string) error {
+	return c.post(ctx, "/v1/login", loginRequest{Username: username, Password: password})
+}
+
+// SubmitMFA finishes a sign-in with the SMS code.
+func (c *Client) SubmitMFA(ctx context.Context, code string) error {
+	return c.post(ctx, "/v1/login", loginRequest{Code: code})
+}
+
+// ResendMFA asks for the SMS code again.
+func (c *Client) ResendMFA(ctx context.Context) error {
+	return c.post(ctx, "/v1/login", loginRequest{Resend: true})
+}
+
+// Logout ends the session.
+func (c *Client) Logout(ctx context.Context) error {
+	return c.post(ctx, "/v1/logout", nil)
+}
+
+// post sends a command; its answer (the new status) is dropped, as callers
+// that want it ask for Status.
+func (c *Client) post(ctx context.Context, path string, in any) error {
+	_, err := c.call(ctx, http.MethodPost, path, nil, in, "application/json", callTimeout)
+	return err
+}
+
+func decodeStatus(body []byte) (StatusResponse, error) {
+	var st StatusResponse
+	if err := json.Unmarshal(body, &st); err != nil {
+		return StatusResponse{}, fmt.Errorf("status: decode answer: %w", err)
+	}
+	return st, nil
+}
+
+// Events streams the session's changes: first the current status (seq 0),
+// then each change. The channel closes when ctx ends or the agent stops.
+func (c *Client) Events(ctx context.Context) (<-chan agent.Event, error) {
+	resp, err := c.do(ctx, http.MethodGet, "/v1/events", nil, nil, "text/event-stream")
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxRespBytes))
+		return nil, responseError(resp, body)
+	}
+	ch := make(chan agent.Event, 16)
+	go readEvents(ctx, resp.Body, ch)
+	return ch, nil
+}
+
+// readEvents parses the event stream into ch until it ends.
+func readEvents(ctx context.Context, body io.ReadCloser, ch chan<- agent.Event) {
+	defer close(ch)
+	defer body.Close()
+	sc := bufio.NewScanner(body)
+	sc.Buffer(make([]byte, 0, 64<<10), maxRespBytes)
+	var data []byte
+	for sc.Scan() {
+		line := sc.Bytes()
+		switch {
+		case len(line) == 0: // the end of one event
+			if data == nil {
+				continue
+			}
+			var ev agent.Event
+			err := json.Unmarshal(data, &ev)
+			data = nil
+			if err != nil {
+				continue
+			}
+			select {
+			case ch <- ev:
+			case <-ctx.Done():
+				return
+			}
+		case bytes.HasPrefix(line, []byte("data:")):
+			if data != nil {
+				data = append(data, '\n')
+			}
+			data = append(data, bytes.TrimPrefix(bytes.TrimPrefix(line, []byte("data:")), []byte(" "))...)
+		}
+		// Comments (heartbeats) and other fields are ignored.
+	}
+}
+
+// call does one request and returns the body of a 2xx answer; any other
+// answer becomes an *Error.
+func (c *Client) call(ctx context.Context, method, path string, q url.Values, in any, accept string, timeout time.Duration) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	resp, err := c.do(ctx, method, path, q, in, accept)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxRespBytes))
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: read answer: %w", method, path, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		return nil, responseError(resp, body)
+	}
+	return body, nil
+}
+
+func (c *Client) do(ctx context.Context, method, path string, q url.Values, in any, accept string) (*http.Response, error) {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", method, path, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	u := url.URL{Scheme: "http", Host: fakeHost, Path: path, RawQuery: q.Encode()}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	req.Header.Set("Accept", accept)
+	req.Header.Set("User-Agent", "biot-agent-client")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.httpClient().Do(req)
+	if err != nil {
+		// Return the not-running error as it is: it is a whole sentence, and
+		// the url.Error around it would only repeat the fake URL.
+		var nr *notRunningError
+		if errors.As(err, &nr) {
+			return nil, nr
+		}
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	return resp, nil
+}
+
+// responseError turns a non-2xx answer into an *Error.
+func responseError(resp *http.Response, body []byte) error {
+	var eb errorBody
+	if err := json.Unmarshal(body, &eb); err == nil && eb.Error.Code != "" {
+		return &Error{Code: eb.Error.Code, Message: eb.Error.Message, HTTPStatus: resp.StatusCode, MinutesLeft: eb.Error.MinutesLeft}
+	}
+	// Not our JSON: the HTTP server itself answered, or something else
+	// listens on the socket.
+	return &Error{Code: "http_error", Message: "biot-agent answered " + resp.Status, HTTPStatus: resp.StatusCode}
+}

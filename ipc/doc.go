@@ -1,0 +1,86 @@
+// Package ipc is the agent's local API: HTTP/1.1 over a Unix socket, and the
+// Go client that the CLI and other programs use to reach it.
+//
+// # The socket
+//
+// [SocketPath] says where the agent listens: $BIOT_AGENT_SOCK, else
+// $XDG_RUNTIME_DIR/biot-agent/agent.sock, else
+// <temp>/biot-agent-<uid>/agent.sock. [Listen] opens it with three guards,
+// each of which alone keeps other users out:
+//
+//   - the folder is ours and 0700 (a looser folder of ours is tightened; one
+//     owned by someone else, or a shared sticky folder such as /tmp, is
+//     refused);
+//   - the socket is bound under umask 077 and is 0600;
+//   - every connection's peer user id is read from the kernel (SO_PEERCRED
+//     on Linux, LOCAL_PEERCRED on macOS) and another user gets a 403
+//     forbidden without ever reaching the HTTP handlers. Where the system
+//     cannot tell (other Unixes, Windows), the file permissions stand alone.
+//
+// A socket file nobody answers on is a crashed agent's and is removed; one
+// that answers, or a lock held on <socket>.lock, means another agent runs
+// and Listen returns an error matching [ErrAlreadyRunning].
+//
+// # Endpoints
+//
+// Clients use a fake host ("biot-agent"); the Host header is ignored.
+// Requests that carry Origin or Referer are refused with 403 forbidden: no
+// browser may drive the socket. Every answer carries Cache-Control: no-store.
+// Request bodies are limited to 64 KiB and headers to 16 KiB.
+//
+//	GET  /v1/token   200 agent.Token as JSON, or with Accept: text/plain the
+//	                 token alone, without a trailing newline.
+//	                 ?min_valid=5m  token valid for at least this (0 < d <= 24h)
+//	                 ?wait=30s      when no token is available because nobody
+//	                                is signed in, the session needs a sign-in,
+//	                                MFA is pending or BioT is unreachable, wait
+//	                                up to this long (0 <= d <= 10m) for the
+//	                                session to change, and retry. The wait ends
+//	                                early when the session moves into
+//	                                signed_out (a logout) or needs_login (a
+//	                                rejected refresh), with that error.
+//	GET  /v1/status  200 agent.Status fields plus "version" ([StatusResponse]).
+//	POST /v1/login   {"username","password"}, {"code"} (the SMS code) or
+//	                 {"resend":true}; 200 and the new status.
+//	POST /v1/logout  200 and the new status.
+//	GET  /v1/events  text/event-stream: "data: <agent.Event JSON>" for the
+//	                 current status (seq 0), then one per change, and a
+//	                 ": heartbeat" comment every 30 s.
+//
+// # Errors
+//
+// Every error is JSON: {"error":{"code":"...","message":"..."}}, with
+// "minutesLeft" for a locked account when BioT says. Scripts should branch
+// on the code; the status only groups them:
+//
+//	signed_out               401  nobody is signed in
+//	needs_login              401  the session is over; sign in again
+//	mfa_required             401  send the SMS code (POST /v1/login {"code"})
+//	login_failed             401  wrong username, password or code
+//	password_reset_required  403  BioT wants a new password first
+//	locked                   423  the account is locked (423 Locked says it
+//	                              best, and no client mistakes it for "try
+//	                              another password")
+//	offline                  503  BioT unreachable and no valid token left
+//	wait_timeout             504  no token within ?wait (504, not 408: HTTP
+//	                              clients treat 408 as a broken connection
+//	                              and may resend the request)
+//	bad_request              400  malformed query or body
+//	forbidden                403  another user, or a request from a browser
+//	not_found                404  no such endpoint
+//	method_not_allowed       405  with an Allow header
+//	internal                 500  anything else; the detail is in the log
+//
+// The codes are the agent's [agent.Kind] values plus the Code constants of
+// this package. Malformed HTTP (garbage bytes, headers over the limit) is
+// answered by net/http itself with a plain-text 400 or 431 before any
+// handler runs; the server carries on.
+//
+// # The client
+//
+// [Client] calls every endpoint and answers errors as [*Error] (with the
+// code above) or [ErrAgentNotRunning]. [Transport] is an http.RoundTripper
+// that adds "Authorization: Bearer <token>" from the agent to each request.
+//
+// No token, password or SMS code is ever logged or put in an error.
+package ipc

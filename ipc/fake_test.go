@@ -1,0 +1,187 @@
+package ipc
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"biot-agent/agent"
+)
+
+// Secrets the fake knows; tests assert none of them reaches a log.
+const (
+	fakeToken    = "eyJhbGciOiJSUzUxMiJ9.fake-access-token.sig"
+	fakePassword = "correct horse battery staple"
+	fakeCode     = "314159"
+)
+
+// fakeBackend stands in for the agent, which is written separately and
+// talks to BioT; the real agent is exercised end to end in main's tests.
+// It follows the agent's contract: a token only while signed in, an
+// *agent.Error otherwise, and an event on every change.
+type fakeBackend struct {
+	mu           sync.Mutex
+	status       agent.Status
+	seq          uint64
+	subs         map[int]chan agent.Event
+	nextSub      int
+	tokenCalls   int
+	lastMinValid time.Duration
+	loginDelay   time.Duration // how long Login takes, to outlast ReadTimeout
+
+	subscribed   chan struct{} // one send per Subscribe
+	unsubscribed chan struct{} // one send per cancel
+}
+
+func newFakeBackend(state agent.State) *fakeBackend {
+	fb := &fakeBackend{
+		subs:         map[int]chan agent.Event{},
+		subscribed:   make(chan struct{}, 100),
+		unsubscribed: make(chan struct{}, 100),
+	}
+	fb.status = agent.Status{State: state, Store: agent.StoreInfo{Kind: "memory"}}
+	if state == agent.StateSignedIn {
+		fb.status.Username = "alice@example.com"
+	}
+	return fb
+}
+
+func (fb *fakeBackend) Token(ctx context.Context, minValid time.Duration) (agent.Token, error) {
+	fb.mu.Lock()
+	defer fb.mu.Unlock()
+	fb.tokenCalls++
+	fb.lastMinValid = minValid
+	switch {
+	case fb.status.State == agent.StateSignedIn:
+		return agent.Token{Token: fakeToken, ExpiresAt: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC), Username: fb.status.Username, UserID: "u-1", BaseURL: "https://api.example.com"}, nil
+	case fb.status.MFAPending:
+		return agent.Token{}, &agent.Error{Kind: agent.KindMFARequired, Message: "waiting for the SMS code"}
+	case fb.status.State == agent.StateOffline:
+		return agent.Token{}, &agent.Error{Kind: agent.KindOffline, Message: "BioT cannot be reached"}
+	case fb.status.State == agent.StateNeedsLogin:
+		return agent.Token{}, &agent.Error{Kind: agent.KindNeedsLogin, Message: "the session expired"}
+	default:
+		return agent.Token{}, &agent.Error{Kind: agent.KindSignedOut, Message: "nobody is signed in"}
+	}
+}
+
+func (fb *fakeBackend) Status() agent.Status {
+	fb.mu.Lock()
+	defer fb.mu.Unlock()
+	return fb.status
+}
+
+// Login knows a few usernames that answer each kind of failure.
+func (fb *fakeBackend) Login(ctx context.Context, username, password string) error {
+	if fb.loginDelay > 0 {
+		select {
+		case <-time.After(fb.loginDelay):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	switch {
+	case username == "locked@example.com":
+		return &agent.Error{Kind: agent.KindLocked, Message: "the account is locked for 7 minutes", MinutesLeft: 7}
+	case username == "reset@example.com":
+		return &agent.Error{Kind: agent.KindPasswordReset, Message: "set a new password in the BioT console"}
+	case username == "broken@example.com":
+		// An unexpected error whose text must reach the log, not the client.
+		return errors.New("keyring exploded while saving")
+	case password != fakePassword:
+		return &agent.Error{Kind: agent.KindLoginFailed, Message: "wrong username or password"}
+	case username == "mfa@example.com":
+		fb.update(func(st *agent.Status) { st.MFAPending = true })
+		return &agent.Error{Kind: agent.KindMFARequired, Message: "BioT sent an SMS code"}
+	}
+	fb.signIn(username)
+	return nil
+}
+
+func (fb *fakeBackend) SubmitMFA(ctx context.Context, code string) error {
+	if !fb.Status().MFAPending {
+		return &agent.Error{Kind: agent.KindBadRequest, Message: "no sign-in waits for a code"}
+	}
+	if code != fakeCode {
+		return &agent.Error{Kind: agent.KindLoginFailed, Message: "wrong SMS code"}
+	}
+	fb.signIn("mfa@example.com")
+	return nil
+}
+
+func (fb *fakeBackend) ResendMFA(ctx context.Context) error {
+	if !fb.Status().MFAPending {
+		return &agent.Error{Kind: agent.KindBadRequest, Message: "no sign-in waits for a code"}
+	}
+	return nil
+}
+
+func (fb *fakeBackend) Logout(ctx context.Context) error {
+	fb.setState(agent.StateSignedOut)
+	return nil
+}
+
+func (fb *fakeBackend) Subscribe() (<-chan agent.Event, func()) {
+	fb.mu.Lock()
+	id := fb.nextSub
+	fb.nextSub++
+	ch := make(chan agent.Event, 4)
+	fb.subs[id] = ch
+	fb.mu.Unlock()
+	fb.subscribed <- struct{}{}
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			fb.mu.Lock()
+			delete(fb.subs, id)
+			fb.mu.Unlock()
+			fb.unsubscribed <- struct{}{}
+		})
+	}
+}
+
+func (fb *fakeBackend) signIn(username string) {
+	fb.update(func(st *agent.Status) {
+		st.State = agent.StateSignedIn
+		st.Username = username
+		st.MFAPending = false
+	})
+}
+
+func (fb *fakeBackend) setState(s agent.State) {
+	fb.update(func(st *agent.Status) {
+		st.State = s
+		st.MFAPending = false
+	})
+}
+
+// update changes the status and publishes it like the agent does: a full
+// buffer drops its oldest event, so a slow reader still gets the latest.
+func (fb *fakeBackend) update(change func(*agent.Status)) {
+	fb.mu.Lock()
+	defer fb.mu.Unlock()
+	change(&fb.status)
+	fb.seq++
+	ev := agent.Event{Seq: fb.seq, Status: fb.status}
+	for _, ch := range fb.subs {
+		for {
+			select {
+			case ch <- ev:
+			default:
+				select {
+				case <-ch:
+				default:
+				}
+				continue
+			}
+			break
+		}
+	}
+}
+
+func (fb *fakeBackend) tokenCallCount() int {
+	fb.mu.Lock()
+	defer fb.mu.Unlock()
+	return fb.tokenCalls
+}

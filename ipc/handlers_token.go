@@ -1,0 +1,180 @@
+package ipc
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"biot-agent/agent"
+)
+
+// Bounds of the token query parameters.
+const (
+	maxMinValid = 24 * time.Hour
+	maxWait     = 10 * time.Minute
+)
+
+// handleToken answers GET /v1/token[?min_valid=5m][&wait=30s].
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	minValid, err := durationParam(q, "min_valid", false, maxMinValid)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	wait, err := durationParam(q, "wait", true, maxWait)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	allowTime(w, wait+requestBudget)
+	tok, err := s.waitToken(r.Context(), minValid, wait)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if wantsText(r.Header.Get("Accept")) {
+		// The token alone, no newline: `$(...)` and header values take it as
+		// it is. The CLI adds the newline when it prints it.
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, tok.Token)
+		return
+	}
+	writeJSON(w, http.StatusOK, tok)
+}
+
+// durationParam reads a Go duration from q. Absent or empty means 0; a
+// present value must be within (0, max], or [0, max] when zero is allowed.
+func durationParam(q url.Values, name string, zeroOK bool, max time.Duration) (time.Duration, error) {
+	v := q.Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, badRequest(fmt.Sprintf("%s must be a duration such as 30s or 5m", name))
+	}
+	if d < 0 || (d == 0 && !zeroOK) || d > max {
+		low := "above 0"
+		if zeroOK {
+			low = "from 0"
+		}
+		return 0, badRequest(fmt.Sprintf("%s must be %s up to %s", name, low, shortDuration(max)))
+	}
+	return d, nil
+}
+
+// shortDuration prints whole hours and minutes without the zero tails
+// ("24h", not "24h0m0s").
+func shortDuration(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
+}
+
+// wantsText reports whether the Accept header names text/plain before
+// application/json.
+func wantsText(accept string) bool {
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mt {
+		case "text/plain":
+			return true
+		case "application/json":
+			return false
+		}
+	}
+	return false
+}
+
+// waitable reports whether a token may come later without the caller doing
+// anything: someone may sign in, finish MFA, or the network may return.
+func waitable(err error) bool {
+	switch agent.KindOf(err) {
+	case agent.KindSignedOut, agent.KindNeedsLogin, agent.KindOffline, agent.KindMFARequired:
+		return true
+	}
+	return false
+}
+
+// waitToken asks the backend for a token and, while none is available for
+// a reason that may pass, retries on each change of state for up to wait.
+//
+// The wait ends early when the session moves into signed_out or
+// needs_login: a logout answers every waiting client with signed_out, and a
+// rejected refresh answers them with needs_login. An event that leaves the
+// state where it was (a sign-in in progress while signed out, say) does not
+// end it, so a client can wait for the person to sign in.
+func (s *Server) waitToken(ctx context.Context, minValid, wait time.Duration) (agent.Token, error) {
+	if wait == 0 {
+		return s.token(ctx, minValid)
+	}
+	// Subscribe before the first try, so no change slips between them.
+	events, cancel := s.Backend.Subscribe()
+	defer cancel()
+	last := s.Backend.Status().State
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for {
+		tok, err := s.token(ctx, minValid)
+		if err == nil || !waitable(err) {
+			return tok, err
+		}
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return agent.Token{}, err
+			}
+			st := ev.Status.State
+			if st != last && (st == agent.StateSignedOut || st == agent.StateNeedsLogin) {
+				return agent.Token{}, stateError(ev.Status)
+			}
+			last = st
+		case <-timer.C:
+			return agent.Token{}, &apiError{http.StatusGatewayTimeout, ErrorInfo{
+				Code:    CodeWaitTimeout,
+				Message: fmt.Sprintf("no token within %s: %s", shortDuration(wait), messageOf(err)),
+			}}
+		case <-ctx.Done():
+			// The client went away; nobody reads this answer.
+			return agent.Token{}, err
+		case <-s.done:
+			return agent.Token{}, err
+		}
+	}
+}
+
+func (s *Server) token(ctx context.Context, minValid time.Duration) (agent.Token, error) {
+	ctx, cancel := context.WithTimeout(ctx, requestBudget)
+	defer cancel()
+	return s.Backend.Token(ctx, minValid)
+}
+
+// stateError is the error a waiting client gets when the session moved to
+// signed_out or needs_login.
+func stateError(st agent.Status) error {
+	k := agent.Kind(st.State)
+	msg := st.Message
+	if msg == "" {
+		msg = kindDefault[k]
+	}
+	return &agent.Error{Kind: k, Message: msg}
+}
+
+// messageOf is the client-facing message of err.
+func messageOf(err error) string {
+	_, info, _ := toAPI(err)
+	return info.Message
+}
