@@ -1,0 +1,166 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"biot-agent/agent/biot"
+)
+
+// Config is what an [Agent] is built from. Client and Store are required.
+type Config struct {
+	Client *biot.Client // talks to the one BioT environment this agent serves
+	Store  Store        // keeps the session between runs
+	Clock  Clock        // default SystemClock
+	Logger *slog.Logger // default slog.Default()
+
+	// Jitter returns a number in [0, 1); default math/rand/v2.Float64.
+	Jitter func() float64
+	// BackoffBase and BackoffMax bound the retry delay while offline
+	// (defaults 1 s and 5 min); each delay is drawn uniformly from zero to
+	// min(BackoffMax, BackoffBase·2^failures): full jitter.
+	BackoffBase, BackoffMax time.Duration
+	// WakeInterval is how often the agent looks at the wall clock between
+	// refreshes, to notice a laptop that slept past a refresh time
+	// (default 1 min).
+	WakeInterval time.Duration
+}
+
+// Timeouts for the calls the agent makes on its own behalf.
+const (
+	storeTimeout   = 5 * time.Second
+	refreshTimeout = 40 * time.Second
+	logoutTimeout  = 10 * time.Second
+)
+
+// Agent keeps one session alive. Its methods are safe for concurrent use.
+type Agent struct {
+	cfg Config
+	log *slog.Logger
+
+	loginMu sync.Mutex // one sign-in at a time
+	storeMu sync.Mutex // store calls and the memory change they belong to; see storage.go
+
+	mu          sync.Mutex
+	state       State
+	message     string
+	sess        *session // nil when nobody is signed in
+	gen         uint64   // grows with every sign-in and sign-out; stale refreshes are dropped
+	username    string   // last known username, kept after the session ends
+	mfa         *mfaPending
+	lastRefresh *RefreshResult
+	nextRefresh time.Time // when the loop refreshes next; zero when it has nothing to do
+	failures    int       // transient failures in a row
+	inflight    *refreshCall
+	storeErr    error     // the last store failure, cleared by the next success
+	storeErrAt  time.Time // when it happened
+	subs        map[*subscriber]struct{}
+	seq         uint64
+
+	kick chan struct{} // wakes the loop when the schedule changed
+}
+
+// New returns an agent for cfg. Call [Agent.Run] to resume the stored session
+// and keep it alive.
+func New(cfg Config) (*Agent, error) {
+	if cfg.Client == nil {
+		return nil, errors.New("agent: no BioT client")
+	}
+	if cfg.Store == nil {
+		return nil, errors.New("agent: no store")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Jitter == nil {
+		cfg.Jitter = rand.Float64
+	}
+	if cfg.BackoffBase <= 0 {
+		cfg.BackoffBase = time.Second
+	}
+	if cfg.BackoffMax <= 0 {
+		cfg.BackoffMax = 5 * time.Minute
+	}
+	if cfg.WakeInterval <= 0 {
+		cfg.WakeInterval = time.Minute
+	}
+	return &Agent{
+		cfg:   cfg,
+		log:   cfg.Logger,
+		state: StateSignedOut,
+		subs:  make(map[*subscriber]struct{}),
+		kick:  make(chan struct{}, 1),
+	}, nil
+}
+
+// BaseURL is the BioT environment this agent serves.
+func (a *Agent) BaseURL() string { return a.cfg.Client.BaseURL() }
+
+// Run resumes the stored session, if any, and keeps it alive until ctx ends.
+// It returns ctx's error.
+func (a *Agent) Run(ctx context.Context) error {
+	a.resume(ctx)
+	for {
+		a.mu.Lock()
+		next := a.nextRefresh
+		a.mu.Unlock()
+		wait := a.cfg.WakeInterval
+		if !next.IsZero() {
+			if d := next.Sub(a.cfg.Clock.Now()); d < wait {
+				wait = d
+			}
+		}
+		if wait > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-a.kick:
+				continue
+			case <-a.cfg.Clock.After(wait):
+			}
+		}
+		a.tick(ctx)
+	}
+}
+
+// tick does whatever is due: compared on the wall clock, so a machine that
+// wakes past a refresh time refreshes at once.
+func (a *Agent) tick(ctx context.Context) {
+	a.mu.Lock()
+	next, sess := a.nextRefresh, a.sess
+	a.mu.Unlock()
+	if next.IsZero() || a.cfg.Clock.Now().Before(next) {
+		return
+	}
+	if sess == nil {
+		a.resume(ctx) // the store failed before: try again
+		return
+	}
+	_ = a.refresh(ctx)
+}
+
+// wake tells the loop that the schedule changed.
+func (a *Agent) wake() {
+	select {
+	case a.kick <- struct{}{}:
+	default:
+	}
+}
+
+// backoff returns the delay before the next try after n failures in a row.
+func (a *Agent) backoff(n int) time.Duration {
+	ceil := a.cfg.BackoffMax
+	if n < 31 {
+		if d := a.cfg.BackoffBase << (n - 1); d > 0 && d < ceil {
+			ceil = d
+		}
+	}
+	return time.Duration(a.cfg.Jitter() * float64(ceil))
+}

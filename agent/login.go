@@ -1,0 +1,219 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"biot-agent/agent/biot"
+)
+
+// loginTimeout bounds one sign-in call, whatever the caller's context.
+const loginTimeout = 30 * time.Second
+
+// Login signs username in with password. The password is used for this one
+// call and kept nowhere. A failed sign-in is never retried: BioT locks an
+// account after repeated failures.
+//
+// When BioT wants an SMS code, Login answers an *Error of KindMFARequired
+// and the sign-in waits for [Agent.SubmitMFA].
+func (a *Agent) Login(ctx context.Context, username, password string) error {
+	username = strings.TrimSpace(username)
+	if username == "" || password == "" {
+		return newError(KindBadRequest, nil, "username and password are both needed")
+	}
+	a.loginMu.Lock()
+	defer a.loginMu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, loginTimeout)
+	defer cancel()
+
+	resp, err := a.cfg.Client.Login(ctx, username, password)
+	if err != nil {
+		return a.loginError(username, err)
+	}
+	if resp.MFARequired {
+		a.mu.Lock()
+		a.mfa = &mfaPending{username: username, interim: resp.AccessJwt.Token, expires: resp.MFAExpiration, phone: resp.Phone}
+		a.publishLocked()
+		a.mu.Unlock()
+		to := "your phone"
+		if resp.Phone != "" {
+			to = resp.Phone
+		}
+		return newError(KindMFARequired, nil, "BioT sent an SMS code to %s: enter it to finish signing in", to)
+	}
+	return a.establish(username, resp)
+}
+
+// SubmitMFA finishes a sign-in that waits for its SMS code. A wrong code may
+// be tried again; an expired one ends the sign-in.
+func (a *Agent) SubmitMFA(ctx context.Context, code string) error {
+	code = strings.TrimSpace(code)
+	if code == "" {
+		return newError(KindBadRequest, nil, "the SMS code is empty")
+	}
+	a.loginMu.Lock()
+	defer a.loginMu.Unlock()
+	p, err := a.pendingMFA()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, loginTimeout)
+	defer cancel()
+	resp, err := a.cfg.Client.LoginMFA(ctx, p.interim, code)
+	if err != nil {
+		if biot.Classify(err) == biot.ClassCredentials {
+			return newError(KindLoginFailed, err, "BioT did not accept the SMS code: check it and try again")
+		}
+		return a.loginError(p.username, err)
+	}
+	a.mu.Lock()
+	a.mfa = nil
+	a.mu.Unlock()
+	return a.establish(p.username, resp)
+}
+
+// ResendMFA asks BioT to send the SMS code again.
+func (a *Agent) ResendMFA(ctx context.Context) error {
+	a.loginMu.Lock()
+	defer a.loginMu.Unlock()
+	p, err := a.pendingMFA()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, loginTimeout)
+	defer cancel()
+	exp, err := a.cfg.Client.ResendMFA(ctx, p.interim)
+	if err != nil {
+		return a.loginError(p.username, err)
+	}
+	a.mu.Lock()
+	if a.mfa == p && !exp.IsZero() {
+		a.mfa.expires = exp
+	}
+	a.mu.Unlock()
+	return nil
+}
+
+// pendingMFA returns the sign-in waiting for its code, or why there is none.
+func (a *Agent) pendingMFA() (*mfaPending, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p := a.mfa
+	if p == nil {
+		return nil, newError(KindBadRequest, nil, "no sign-in is waiting for an SMS code: sign in with username and password first")
+	}
+	if !p.expires.IsZero() && !a.cfg.Clock.Now().Before(p.expires) {
+		a.mfa = nil
+		a.publishLocked()
+		return nil, newError(KindLoginFailed, nil, "the SMS code for %s expired: sign in again", p.username)
+	}
+	return p, nil
+}
+
+// establish makes BioT's answer the session: saved first, then served.
+func (a *Agent) establish(username string, resp *biot.LoginResponse) error {
+	if resp.PasswordResetRequired {
+		return newError(KindPasswordReset, nil,
+			"BioT requires a new password for %s: set it in the BioT console, then sign in again", username)
+	}
+	if resp.RefreshJwt == nil {
+		return newError(KindLoginFailed, nil, "BioT signed %s in without a refresh token: the session could not be kept", username)
+	}
+	now := a.cfg.Clock.Now()
+	s := newSession(username, resp, now)
+
+	a.storeMu.Lock()
+	defer a.storeMu.Unlock()
+	_ = a.save(s.stored(a.BaseURL())) // on failure the session lives on in memory; Status says so
+
+	a.mu.Lock()
+	old := a.sess
+	a.sess = s
+	a.gen++
+	a.username = username
+	a.mfa = nil
+	a.failures = 0
+	a.lastRefresh = nil
+	a.nextRefresh = a.refreshAt(s)
+	a.setState(StateSignedIn, "")
+	a.mu.Unlock()
+	a.wake()
+	a.log.Info("signed in", "username", username, "accessExpiresAt", s.accessExp)
+	if old != nil && old.refresh != "" && old.refresh != s.refresh {
+		go a.logoutUpstream(old.refresh)
+	}
+	return nil
+}
+
+// loginError turns BioT's answer to a sign-in into words and a Kind.
+func (a *Agent) loginError(username string, err error) error {
+	switch biot.Classify(err) {
+	case biot.ClassCredentials:
+		return newError(KindLoginFailed, err, "BioT rejected the sign-in of %s: wrong username or password", username)
+	case biot.ClassLocked:
+		e := newError(KindLocked, err, "the BioT account %s is locked", username)
+		if m, ok := biot.LockedMinutes(err); ok {
+			e.MinutesLeft = m
+			e.Message += "; try again in " + plural(m, "minute")
+		}
+		return e
+	case biot.ClassTransient:
+		return newError(KindOffline, err, "%s", err.Error())
+	case biot.ClassSessionOver: // the interim token of an MFA sign-in ran out
+		a.mu.Lock()
+		a.mfa = nil
+		a.publishLocked()
+		a.mu.Unlock()
+		return newError(KindLoginFailed, err, "the sign-in of %s expired before it was finished: sign in again", username)
+	case biot.ClassCanceled:
+		return err
+	default:
+		return newError(KindLoginFailed, err, "BioT refused the sign-in of %s: %s", username, err.Error())
+	}
+}
+
+// Logout ends the session: here first (memory and store), then at BioT.
+// Every client waiting for a token hears signed_out. It answers an error
+// only when the stored session could not be removed, since a restart would
+// then bring it back.
+func (a *Agent) Logout(ctx context.Context) error {
+	a.mu.Lock()
+	var refresh string
+	if a.sess != nil {
+		refresh = a.sess.refresh
+		a.username = a.sess.username
+	}
+	a.sess = nil
+	a.mfa = nil
+	a.gen++
+	a.failures = 0
+	a.nextRefresh = time.Time{}
+	a.lastRefresh = nil
+	a.setState(StateSignedOut, "")
+	a.mu.Unlock()
+	a.log.Info("signed out")
+
+	a.storeMu.Lock()
+	err := a.deleteStored()
+	a.storeMu.Unlock()
+
+	done := make(chan struct{})
+	go func() { a.logoutUpstream(refresh); close(done) }()
+	select { // wait for BioT a little, but never let it keep the caller
+	case <-done:
+	case <-ctx.Done():
+	}
+	if err != nil {
+		return newError(KindBadRequest, err, "signed out, but the stored session could not be removed: %s", err.Error())
+	}
+	return nil
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}

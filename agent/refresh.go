@@ -1,0 +1,167 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"biot-agent/agent/biot"
+)
+
+// refreshCall is the one refresh in flight; every caller that wants a
+// refresh meanwhile waits for it instead of starting another.
+type refreshCall struct {
+	done chan struct{}
+	err  error
+}
+
+// refresh spends the refresh token once and waits for the outcome, or for
+// ctx. Concurrent callers share one call upstream. The call itself runs
+// under its own deadline, so a caller that gives up does not cut short a
+// rotation that BioT may already have made.
+func (a *Agent) refresh(ctx context.Context) error {
+	a.mu.Lock()
+	c := a.inflight
+	if c == nil {
+		if a.sess == nil {
+			a.mu.Unlock()
+			return a.unavailable()
+		}
+		c = &refreshCall{done: make(chan struct{})}
+		a.inflight = c
+		gen, sess := a.gen, *a.sess
+		go func() {
+			err := a.doRefresh(gen, sess)
+			a.mu.Lock()
+			a.inflight = nil
+			c.err = err
+			a.mu.Unlock()
+			close(c.done)
+		}()
+	}
+	a.mu.Unlock()
+	select {
+	case <-c.done:
+		return c.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// doRefresh spends sess's refresh token and applies the outcome, unless the
+// session changed meanwhile (a sign-out or a new sign-in).
+func (a *Agent) doRefresh(gen uint64, sess session) error {
+	now := a.cfg.Clock.Now()
+	if !sess.refreshExp.IsZero() && !now.Before(sess.refreshExp) {
+		err := newError(KindNeedsLogin, nil, "the session of %s ended at %s: sign in again", sess.username, sess.refreshExp.Local().Format(time.DateTime))
+		a.sessionOver(gen, err)
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
+	defer cancel()
+	resp, err := a.cfg.Client.Refresh(ctx, sess.refresh)
+	now = a.cfg.Clock.Now()
+	if err == nil && resp.RefreshJwt == nil {
+		// The old token is spent and no new one came: the session cannot
+		// go on past this access token.
+		msg := "BioT answered the refresh without a new refresh token"
+		if resp.PasswordResetRequired {
+			msg = "BioT requires a new password for " + sess.username + ": set it in the BioT console, then sign in again"
+		}
+		err = newError(KindNeedsLogin, nil, "%s", msg)
+		a.sessionOver(gen, err)
+		return err
+	}
+	if err != nil {
+		if biot.Classify(err) == biot.ClassSessionOver {
+			err = newError(KindNeedsLogin, err, "BioT ended the session of %s (%s): sign in again", sess.username, apiCode(err))
+			a.sessionOver(gen, err)
+			return err
+		}
+		a.offline(gen, err)
+		return newError(KindOffline, err, "%s", err.Error())
+	}
+
+	next := sess
+	next.setTokens(resp, now)
+	// The new refresh token is saved before the new access token is
+	// served: after a crash the store must hold the live token.
+	a.storeMu.Lock()
+	defer a.storeMu.Unlock()
+	if a.stale(gen) {
+		// Signed out or in anew meanwhile: this rotation belongs to a
+		// session nobody wants; end it upstream.
+		go a.logoutUpstream(next.refresh)
+		return a.unavailable()
+	}
+	_ = a.save(next.stored(a.BaseURL())) // on failure the session lives on in memory; Status says so
+
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.gen != gen {
+		go a.logoutUpstream(next.refresh)
+		return a.unavailableLocked()
+	}
+	*a.sess = next
+	a.failures = 0
+	a.lastRefresh = &RefreshResult{Time: now, OK: true}
+	a.nextRefresh = a.refreshAt(a.sess)
+	a.setState(StateSignedIn, "")
+	a.wake()
+	return nil
+}
+
+// offline records a passing failure and schedules the next try with
+// backoff. The access token keeps being served while it is valid.
+func (a *Agent) offline(gen uint64, err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.gen != gen {
+		return
+	}
+	now := a.cfg.Clock.Now()
+	a.failures++
+	delay := a.backoff(a.failures)
+	a.lastRefresh = &RefreshResult{Time: now, Error: err.Error()}
+	a.nextRefresh = now.Add(delay)
+	a.setState(StateOffline, err.Error())
+	a.log.Warn("refresh failed; retrying", "err", err, "in", delay.Round(time.Millisecond), "failures", a.failures)
+	a.wake()
+}
+
+// sessionOver ends a session that only a fresh sign-in can bring back. The
+// dead refresh token is removed from the store; the username is kept, to
+// offer it at the next sign-in.
+func (a *Agent) sessionOver(gen uint64, err error) {
+	a.mu.Lock()
+	if a.gen != gen {
+		a.mu.Unlock()
+		return
+	}
+	now := a.cfg.Clock.Now()
+	a.username = a.sess.username
+	a.sess = nil
+	a.gen++
+	a.failures = 0
+	a.nextRefresh = time.Time{}
+	a.lastRefresh = &RefreshResult{Time: now, Error: err.Error()}
+	a.setState(StateNeedsLogin, err.Error())
+	gen = a.gen
+	a.mu.Unlock()
+	a.log.Warn("sign-in needed", "reason", err)
+
+	a.storeMu.Lock()
+	defer a.storeMu.Unlock()
+	if !a.stale(gen) { // nobody signed in meanwhile
+		a.deleteStored()
+	}
+}
+
+// apiCode names BioT's error code in err, for messages.
+func apiCode(err error) string {
+	var e *biot.APIError
+	if errors.As(err, &e) && e.Code != "" {
+		return e.Code
+	}
+	return "rejected"
+}

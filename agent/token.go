@@ -1,0 +1,100 @@
+package agent
+
+import (
+	"context"
+	"time"
+)
+
+// Token returns an access token valid for at least minValid, refreshing
+// first when the current one is not. With minValid 0 it is valid for at
+// least 5 s, or a quarter of its lifetime when that is shorter.
+//
+// While offline it serves the current token as long as it is valid enough,
+// and tries BioT again itself only when the backoff allows: a script that
+// asks in a loop cannot turn an outage into a storm of refreshes.
+func (a *Agent) Token(ctx context.Context, minValid time.Duration) (Token, error) {
+	if minValid < 0 {
+		return Token{}, newError(KindBadRequest, nil, "min_valid must not be negative")
+	}
+	for attempt := 0; ; attempt++ {
+		a.mu.Lock()
+		tok, ok, err := a.tokenLocked(minValid)
+		if ok || err != nil {
+			a.mu.Unlock()
+			return tok, err
+		}
+		due := a.nextRefresh.IsZero() || !a.cfg.Clock.Now().Before(a.nextRefresh)
+		offline := a.state == StateOffline && !due
+		a.mu.Unlock()
+		if offline || attempt > 0 {
+			return Token{}, a.tooShort(minValid)
+		}
+		if err := a.refresh(ctx); err != nil {
+			return Token{}, err
+		}
+	}
+}
+
+// tokenLocked answers the token when the current one will do (ok), an
+// error when no token can be had, or neither when a refresh may help.
+func (a *Agent) tokenLocked(minValid time.Duration) (Token, bool, error) {
+	s := a.sess
+	if s == nil {
+		return Token{}, false, a.unavailableLocked()
+	}
+	if minValid > 0 && s.lifetime > 0 && minValid > s.lifetime {
+		return Token{}, false, newError(KindBadRequest, nil,
+			"min_valid %s is longer than this environment's tokens live (%s)", minValid, s.lifetime.Round(time.Second))
+	}
+	need := minValid
+	if need == 0 {
+		need = minServe(s.lifetime)
+	}
+	if s.access == "" || a.cfg.Clock.Now().Add(need).After(s.accessExp) {
+		return Token{}, false, nil
+	}
+	return Token{
+		Token:          s.access,
+		ExpiresAt:      s.accessExp,
+		UserID:         s.userID,
+		Username:       s.username,
+		OrganizationID: s.orgID,
+		BaseURL:        a.BaseURL(),
+	}, true, nil
+}
+
+// tooShort explains why no token valid for long enough can be served.
+func (a *Agent) tooShort(minValid time.Duration) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.sess == nil {
+		return a.unavailableLocked()
+	}
+	if a.state == StateOffline {
+		msg := a.message
+		if !a.nextRefresh.IsZero() {
+			msg += "; retrying in " + a.nextRefresh.Sub(a.cfg.Clock.Now()).Round(time.Second).String()
+		}
+		return newError(KindOffline, nil, "BioT is unreachable and no token valid long enough is left (%s)", msg)
+	}
+	return newError(KindBadRequest, nil, "BioT's tokens here live %s: a token valid for %s cannot be had",
+		a.sess.lifetime.Round(time.Second), minValid)
+}
+
+// unavailable says why there is no session to serve a token from.
+func (a *Agent) unavailable() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.unavailableLocked()
+}
+
+func (a *Agent) unavailableLocked() error {
+	switch {
+	case a.state == StateNeedsLogin:
+		return newError(KindNeedsLogin, nil, "%s", a.message)
+	case a.mfa != nil:
+		return newError(KindMFARequired, nil, "a sign-in of %s waits for its SMS code", a.mfa.username)
+	default:
+		return newError(KindSignedOut, nil, "not signed in to %s", a.BaseURL())
+	}
+}
