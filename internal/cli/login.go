@@ -1,0 +1,195 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"biot-agent/agent"
+	"biot-agent/ipc"
+)
+
+func loginCmd() *command {
+	var (
+		username      string
+		passwordStdin bool
+		codeStdin     bool
+	)
+	return &command{
+		name:    "login",
+		summary: "sign the running agent in to BioT",
+		usage:   "[--username U] [--password-stdin | --code-stdin]",
+		help: `Signs the running agent in. On a terminal it asks for what it needs: the
+username (unless --username), the password (not echoed) and, when BioT asks
+for one, the SMS code.
+
+Without a terminal, pipe the password in, as with "docker login":
+  printf %s "$PASSWORD" | biot-agent login --username ana@example.com --password-stdin
+and, when BioT answers that it sent an SMS code, pipe the code in:
+  printf %s 123456 | biot-agent login --code-stdin
+
+The password goes to the agent once and is kept nowhere. A failed sign-in
+is never retried on its own: BioT locks an account after repeated failures.`,
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&username, "username", "", "the BioT `username` (e-mail)")
+			fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password from standard input")
+			fs.BoolVar(&codeStdin, "code-stdin", false, "read the SMS code of a pending sign-in from standard input")
+		},
+		run: func(ctx context.Context, e *env, _ *flag.FlagSet, args []string) error {
+			if len(args) > 0 {
+				return usagef("login takes no arguments (the password is never one: use --password-stdin)")
+			}
+			if passwordStdin && codeStdin {
+				return usagef("--password-stdin and --code-stdin do not go together")
+			}
+			c := client()
+			if codeStdin {
+				code, err := readSecret(e.stdin)
+				if err != nil {
+					return fmt.Errorf("reading the SMS code: %w", err)
+				}
+				return finish(ctx, e, c, c.SubmitMFA(ctx, code))
+			}
+			tty := terminal(e.stdin)
+			if username == "" {
+				if tty == nil {
+					return usagef("no terminal to ask for the username: use --username")
+				}
+				var err error
+				if username, err = prompt(e.stderr, tty, "BioT username: "); err != nil {
+					return err
+				}
+			}
+			var password string
+			switch {
+			case passwordStdin:
+				var err error
+				if password, err = readSecret(e.stdin); err != nil {
+					return fmt.Errorf("reading the password: %w", err)
+				}
+			case tty != nil:
+				fmt.Fprintf(e.stderr, "Password for %s: ", username)
+				b, err := term.ReadPassword(int(tty.Fd()))
+				fmt.Fprintln(e.stderr)
+				if err != nil {
+					return fmt.Errorf("reading the password: %w", err)
+				}
+				password = string(b)
+			default:
+				return usagef("no terminal to ask for the password: pipe it in with --password-stdin")
+			}
+			err := c.Login(ctx, username, password)
+			if code(err) == string(agent.KindMFARequired) && tty != nil {
+				fmt.Fprintln(e.stderr, messageOf(err))
+				for {
+					sms, perr := prompt(e.stderr, tty, "SMS code: ")
+					if perr != nil {
+						return perr
+					}
+					err = c.SubmitMFA(ctx, sms)
+					if code(err) != string(agent.KindLoginFailed) || strings.Contains(messageOf(err), "expired") {
+						break
+					}
+					fmt.Fprintln(e.stderr, messageOf(err))
+				}
+			}
+			if code(err) == string(agent.KindMFARequired) {
+				return fmt.Errorf("%s; then run: biot-agent login --code-stdin", messageOf(err))
+			}
+			return finish(ctx, e, c, err)
+		},
+	}
+}
+
+// finish reports a finished sign-in: who is signed in, or why not.
+func finish(ctx context.Context, e *env, c *ipc.Client, err error) error {
+	if err != nil {
+		return err
+	}
+	st, err := c.Status(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "Signed in as %s to %s.\n", st.Username, st.BaseURL)
+	return nil
+}
+
+func logoutCmd() *command {
+	return &command{
+		name:    "logout",
+		summary: "sign out, here and at BioT",
+		usage:   "",
+		help: `Signs out: the agent forgets the session, removes it from the keyring and
+ends it at BioT. Scripts waiting for a token are told at once.`,
+		run: func(ctx context.Context, e *env, _ *flag.FlagSet, args []string) error {
+			if len(args) > 0 {
+				return usagef("logout takes no arguments")
+			}
+			if err := client().Logout(ctx); err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stderr, "Signed out.")
+			return nil
+		},
+	}
+}
+
+// terminal returns r as a terminal, or nil when it is none.
+func terminal(r io.Reader) *os.File {
+	f, ok := r.(*os.File)
+	if ok && term.IsTerminal(int(f.Fd())) {
+		return f
+	}
+	return nil
+}
+
+// prompt asks for one line on a terminal.
+func prompt(w io.Writer, tty *os.File, question string) (string, error) {
+	fmt.Fprint(w, question)
+	line, err := bufio.NewReader(tty).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", fmt.Errorf("reading the answer: %w", err)
+	}
+	return strings.TrimSpace(line), nil
+}
+
+// readSecret reads a password or code piped in: all of it, less the line
+// ending a shell's echo adds. At most 4 KiB: a secret is never longer.
+func readSecret(r io.Reader) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(r, 4097))
+	if err != nil {
+		return "", err
+	}
+	if len(b) > 4096 {
+		return "", errors.New("more than 4 KiB on standard input")
+	}
+	s := strings.TrimRight(string(b), "\r\n")
+	if s == "" {
+		return "", errors.New("nothing on standard input")
+	}
+	return s, nil
+}
+
+// code is the local API's error code of err, or "".
+func code(err error) string {
+	var ie *ipc.Error
+	if errors.As(err, &ie) {
+		return ie.Code
+	}
+	return ""
+}
+
+func messageOf(err error) string {
+	var ie *ipc.Error
+	if errors.As(err, &ie) {
+		return ie.Message
+	}
+	return err.Error()
+}

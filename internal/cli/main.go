@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+// env is what a command gets from the process: its streams. Commands never
+// read os.Stdin and friends directly, so tests can run them in process.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// command is one subcommand of biot-agent.
+type command struct {
+	name    string
+	summary string
+	usage   string // the arguments after the name
+	help    string // a paragraph or two for --help
+	run     func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
+	flags   func(fs *flag.FlagSet)
+}
+
+func commands() []*command {
+	return []*command{
+		runCmd(), demoCmd(), loginCmd(), logoutCmd(), statusCmd(), tokenCmd(), execCmd(), envCmd(), versionCmd(),
+	}
+}
+
+// Main runs biot-agent with args (without the program name) and answers the
+// exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		args = []string{"run"} // started by the desktop: be the agent
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		if len(args) > 1 {
+			if c := find(args[1]); c != nil {
+				printCommandHelp(stdout, c, nil)
+				return exitOK
+			}
+		}
+		printHelp(stdout)
+		return exitOK
+	case "-version", "--version", "-v":
+		args[0] = "version"
+	}
+	c := find(args[0])
+	if c == nil {
+		fmt.Fprintf(stderr, "biot-agent: unknown command %q\n\n", args[0])
+		printHelp(stderr)
+		return exitUsage
+	}
+	fs := flag.NewFlagSet("biot-agent "+c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	if c.flags != nil {
+		c.flags(fs)
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printCommandHelp(stdout, c, fs)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "biot-agent %s: %v\n", c.name, err)
+		fmt.Fprintf(stderr, "usage: biot-agent %s %s\n", c.name, c.usage)
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return report(stderr, c.run(ctx, e, fs, fs.Args()))
+}
+
+func find(name string) *command {
+	for _, c := range commands() {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprint(w, `biot-agent keeps you signed in to BioT and hands the current access token
+to your scripts and tools.
+
+usage: biot-agent <command> [flags]
+
+commands:
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+With no command, biot-agent runs the agent (as "biot-agent run").
+"biot-agent <command> --help" tells more about one command.
+
+Scripts:
+  curl -H "Authorization: Bearer $(biot-agent token)" "$BIOT_URL/ums/v2/users/self"
+
+Exit codes: 0 done, 1 failed, 2 bad usage, 3 sign-in needed,
+4 agent not running, 5 BioT unreachable and no valid token left.
+`)
+}
+
+func printCommandHelp(w io.Writer, c *command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "usage: biot-agent %s %s\n\n%s\n", c.name, c.usage, strings.TrimSpace(c.help))
+	if fs == nil {
+		fs = flag.NewFlagSet(c.name, flag.ContinueOnError)
+		if c.flags != nil {
+			c.flags(fs)
+		}
+	}
+	var b strings.Builder
+	fs.SetOutput(&b)
+	fs.PrintDefaults()
+	if b.Len() > 0 {
+		fmt.Fprintf(w, "\nflags:\n%s", b.String())
+	}
+}

@@ -1,0 +1,162 @@
+package cli
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"biot-agent/agent"
+	"biot-agent/agent/biot"
+	"biot-agent/agent/keyring"
+	"biot-agent/ipc"
+)
+
+func runCmd() *command {
+	var o runOptions
+	return &command{
+		name:    "run",
+		summary: "run the agent in the foreground (what the desktop starts)",
+		usage:   "[--headless] [--url URL]",
+		help: `Runs the agent: it resumes the saved session (no password needed), keeps it
+fresh, and serves tokens on its socket until it is stopped.
+
+The BioT URL is --url, else $BIOT_URL, else url = "..." in
+$XDG_CONFIG_HOME/biot-agent/config.toml, else the one saved with the last
+session. It must be https:// (http:// only for a loopback address).`,
+		flags: func(fs *flag.FlagSet) {
+			fs.BoolVar(&o.headless, "headless", false, "no tray icon, even on a desktop")
+			fs.StringVar(&o.url, "url", "", "the BioT environment's Rest API `URL`")
+		},
+		run: func(ctx context.Context, e *env, _ *flag.FlagSet, args []string) error {
+			if len(args) > 0 {
+				return usagef("run takes no arguments")
+			}
+			return runAgent(ctx, e, o)
+		},
+	}
+}
+
+type runOptions struct {
+	headless bool
+	url      string
+
+	// Set by the demo: the simulator's certificate and an in-memory store.
+	roots *x509.CertPool
+	store agent.Store
+	ready func(socket string) // called once the socket answers
+}
+
+// keyringTimeout bounds the probe of the OS keyring at start.
+const keyringTimeout = 5 * time.Second
+
+// runAgent builds the parts, serves until ctx ends, and takes them down.
+func runAgent(ctx context.Context, e *env, o runOptions) error {
+	disableCoreDumps()
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	path, err := ipc.SocketPath()
+	if err != nil {
+		return err
+	}
+	// The socket first: a second agent stops here, before it touches the
+	// keyring or BioT.
+	l, err := ipc.Listen(path)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+
+	store := o.store
+	if store == nil {
+		pctx, cancel := context.WithTimeout(ctx, keyringTimeout)
+		store, err = keyring.Open(pctx, keyring.Options{})
+		cancel()
+		if err != nil {
+			log.Warn("no OS keyring: the session is kept in memory only and a restart will ask for the password again", "reason", err)
+			store = keyring.NewMemory("no OS keyring (" + err.Error() + "): the session is kept in memory only")
+		}
+	}
+	baseURL, err := resolveURL(ctx, o.url, store)
+	if err != nil {
+		return err
+	}
+	var hc *http.Client
+	if o.roots != nil {
+		hc = biot.NewHTTPClient(o.roots)
+	}
+	bc, err := biot.New(baseURL, hc, Version())
+	if err != nil {
+		return usagef("%v", err)
+	}
+	a, err := agent.New(agent.Config{Client: bc, Store: store, Logger: log})
+	if err != nil {
+		return err
+	}
+	srv := &ipc.Server{Backend: a, Version: Version(), Logger: log}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	ran := make(chan error, 1)
+	go func() { ran <- a.Run(ctx) }()
+
+	info := store.Info()
+	log.Info("biot-agent serving", "version", Version(), "socket", path, "biot", baseURL, "store", info.Kind)
+	if o.ready != nil {
+		o.ready(path)
+	}
+	if !o.headless {
+		log.Info("no tray in this build yet: running headless")
+	}
+
+	select {
+	case <-ctx.Done():
+	case err = <-served:
+		err = fmt.Errorf("socket server stopped: %w", err)
+	}
+	cancel()
+	<-ran
+	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer scancel()
+	_ = srv.Shutdown(sctx)
+	log.Info("biot-agent stopped")
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// resolveURL finds the BioT URL: the flag, $BIOT_URL, the config file, or
+// the environment of the saved session.
+func resolveURL(ctx context.Context, flagURL string, store agent.Store) (string, error) {
+	if flagURL != "" {
+		return flagURL, nil
+	}
+	if u := os.Getenv("BIOT_URL"); u != "" {
+		return u, nil
+	}
+	path, err := ConfigPath()
+	if err != nil {
+		return "", err
+	}
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		return "", err
+	}
+	if cfg.URL != "" {
+		return cfg.URL, nil
+	}
+	lctx, cancel := context.WithTimeout(ctx, keyringTimeout)
+	defer cancel()
+	if u, err := keyring.LastBaseURL(lctx, store); err == nil && u != "" {
+		return u, nil
+	}
+	return "", usagef("no BioT URL: pass --url, set BIOT_URL, or put url = \"https://...\" in %s (or try: biot-agent demo)", path)
+}
