@@ -1,0 +1,80 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// listed is what `go list -json` says of one package.
+type listed struct {
+	ImportPath string
+	Imports    []string // direct, production files only
+	Deps       []string // transitive
+}
+
+// TestImportRules keeps the architecture of ../shared/DESIGN.md true as the
+// code grows: the session logic knows no desktop, the socket API knows no
+// tray, assets know nothing of ours, and no production package pulls in
+// the testing package.
+func TestImportRules(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list over the module")
+	}
+	out, err := exec.Command("go", "list", "-json", "./...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	var pkgs []listed
+	for {
+		var p listed
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	if len(pkgs) < 5 {
+		t.Fatalf("go list found only %d packages", len(pkgs))
+	}
+
+	desktop := []string{"fyne.io/systray", "github.com/godbus/dbus", "github.com/gen2brain/beeep", "github.com/esiqveland/notify"}
+	for _, p := range pkgs {
+		path := p.ImportPath
+		under := func(prefix string) bool { return path == prefix || strings.HasPrefix(path, prefix+"/") }
+		for _, imp := range p.Imports {
+			if imp == "testing" || imp == "net/http/httptest" {
+				t.Errorf("%s imports %s in production code", path, imp)
+			}
+		}
+		switch {
+		case under("biot-agent/agent"):
+			// agent/keyring reaches D-Bus through go-keyring, which is the
+			// point of it; what no agent package does is speak D-Bus itself
+			// or know of the socket or the desktop.
+			forbid(t, path, p.Deps, "biot-agent/ipc", "biot-agent/tray", "fyne.io/systray", "github.com/gen2brain/beeep", "github.com/esiqveland/notify")
+			forbid(t, path, p.Imports, desktop...)
+		case under("biot-agent/ipc"):
+			forbid(t, path, p.Deps, "biot-agent/tray", "fyne.io/systray")
+		case under("biot-agent/assets"):
+			forbid(t, path, p.Deps, "biot-agent/")
+		}
+	}
+}
+
+// forbid fails when any of imports is, or is under, one of the forbidden
+// paths.
+func forbid(t *testing.T, pkg string, imports []string, forbidden ...string) {
+	t.Helper()
+	for _, imp := range imports {
+		for _, f := range forbidden {
+			if imp == f || strings.HasPrefix(imp, strings.TrimSuffix(f, "/")+"/") {
+				t.Errorf("%s must not import %s (DESIGN.md)", pkg, imp)
+			}
+		}
+	}
+}
