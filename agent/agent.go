@@ -21,7 +21,8 @@ type Config struct {
 	// Jitter returns a number in [0, 1); default math/rand/v2.Float64.
 	Jitter func() float64
 	// BackoffBase and BackoffMax bound the retry delay while offline
-	// (defaults 1 s and 5 min); each delay is drawn uniformly from zero to
+	// (defaults 1 s and 1 min, so the agent is back within a minute of
+	// BioT); each delay is drawn uniformly from zero to
 	// min(BackoffMax, BackoffBase·2^failures): full jitter.
 	BackoffBase, BackoffMax time.Duration
 	// WakeInterval is how often the agent looks at the wall clock between
@@ -53,7 +54,7 @@ type Agent struct {
 	username    string   // last known username, kept after the session ends
 	mfa         *mfaPending
 	lastRefresh *RefreshResult
-	nextRefresh time.Time // when the loop refreshes next; zero when it has nothing to do
+	nextRefresh deadline // when the loop refreshes next; zero when it has nothing to do
 	failures    int       // transient failures in a row
 	inflight    *refreshCall
 	storeErr    error     // the last store failure, cleared by the next success
@@ -86,7 +87,7 @@ func New(cfg Config) (*Agent, error) {
 		cfg.BackoffBase = time.Second
 	}
 	if cfg.BackoffMax <= 0 {
-		cfg.BackoffMax = 5 * time.Minute
+		cfg.BackoffMax = time.Minute
 	}
 	if cfg.WakeInterval <= 0 {
 		cfg.WakeInterval = time.Minute
@@ -112,10 +113,8 @@ func (a *Agent) Run(ctx context.Context) error {
 		next := a.nextRefresh
 		a.mu.Unlock()
 		wait := a.cfg.WakeInterval
-		if !next.IsZero() {
-			if d := next.Sub(a.cfg.Clock.Now()); d < wait {
-				wait = d
-			}
+		if !next.isZero() {
+			wait = min(wait, next.left(a.cfg.Clock))
 		}
 		if wait > 0 {
 			select {
@@ -136,7 +135,7 @@ func (a *Agent) tick(ctx context.Context) {
 	a.mu.Lock()
 	next, sess := a.nextRefresh, a.sess
 	a.mu.Unlock()
-	if next.IsZero() || a.cfg.Clock.Now().Before(next) {
+	if !next.passed(a.cfg.Clock) {
 		return
 	}
 	if sess == nil {

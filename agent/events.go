@@ -83,9 +83,9 @@ func (a *Agent) statusLocked() Status {
 	}
 	if s := a.sess; s != nil {
 		st.Username, st.UserID, st.OrganizationID = s.username, s.userID, s.orgID
-		st.AccessExpiresAt = timePtr(s.accessExp)
+		st.AccessExpiresAt = timePtr(s.expires.wall)
 		st.RefreshExpiresAt = timePtr(s.refreshExp)
-		st.NextRefreshAt = timePtr(a.nextRefresh)
+		st.NextRefreshAt = timePtr(a.nextRefresh.wall)
 	}
 	if st.Username == "" && a.mfa != nil {
 		st.Username = a.mfa.username

@@ -40,6 +40,8 @@ type options struct {
 	store agent.Store
 	cfg   func(*agent.Config)
 	sims  *biotsim.Server // reuse a simulator (a restart)
+
+	clientTimeout time.Duration // of each call to BioT; default the client's own
 }
 
 // start runs an agent against a simulator that knows user. Cleanup stops
@@ -58,7 +60,11 @@ func start(t *testing.T, o options) *harness {
 		t.Cleanup(sim.Close)
 		h.sim = sim
 	}
-	c, err := biot.New(h.sim.URL(), biot.NewHTTPClient(h.sim.CertPool()), "test")
+	hc := biot.NewHTTPClient(h.sim.CertPool())
+	if o.clientTimeout > 0 {
+		hc.Timeout = o.clientTimeout
+	}
+	c, err := biot.New(h.sim.URL(), hc, "test")
 	if err != nil {
 		t.Fatal(err)
 	}

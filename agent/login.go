@@ -122,7 +122,7 @@ func (a *Agent) establish(username string, resp *biot.LoginResponse) error {
 		return newError(KindLoginFailed, nil, "BioT signed %s in without a refresh token: the session could not be kept", username)
 	}
 	now := a.cfg.Clock.Now()
-	s := newSession(username, resp, now)
+	s := newSession(username, resp, now, a.cfg.Clock.Monotonic())
 
 	a.storeMu.Lock()
 	defer a.storeMu.Unlock()
@@ -140,7 +140,7 @@ func (a *Agent) establish(username string, resp *biot.LoginResponse) error {
 	a.setState(StateSignedIn, "")
 	a.mu.Unlock()
 	a.wake()
-	a.log.Info("signed in", "username", username, "accessExpiresAt", s.accessExp)
+	a.log.Info("signed in", "username", username, "accessExpiresAt", s.expires.wall)
 	if old != nil && old.refresh != "" && old.refresh != s.refresh {
 		go a.logoutUpstream(old.refresh)
 	}
@@ -189,7 +189,7 @@ func (a *Agent) Logout(ctx context.Context) error {
 	a.mfa = nil
 	a.gen++
 	a.failures = 0
-	a.nextRefresh = time.Time{}
+	a.nextRefresh = deadline{}
 	a.lastRefresh = nil
 	a.setState(StateSignedOut, "")
 	a.mu.Unlock()

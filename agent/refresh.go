@@ -61,16 +61,17 @@ func (a *Agent) doRefresh(gen uint64, sess session) error {
 	defer cancel()
 	resp, err := a.cfg.Client.Refresh(ctx, sess.refresh)
 	now = a.cfg.Clock.Now()
-	if err == nil && resp.RefreshJwt == nil {
-		// The old token is spent and no new one came: the session cannot
-		// go on past this access token.
-		msg := "BioT answered the refresh without a new refresh token"
-		if resp.PasswordResetRequired {
-			msg = "BioT requires a new password for " + sess.username + ": set it in the BioT console, then sign in again"
-		}
-		err = newError(KindNeedsLogin, nil, "%s", msg)
+	if err == nil && resp.PasswordResetRequired {
+		err = newError(KindNeedsLogin, nil, "BioT requires a new password for %s: set it in the BioT console, then sign in again", sess.username)
 		a.sessionOver(gen, err)
 		return err
+	}
+	if err == nil && resp.RefreshJwt == nil {
+		// No new refresh token came with the new access token. The old one
+		// is kept: if BioT did not rotate it, the session goes on; if it
+		// did, the next refresh is rejected and a sign-in is asked for
+		// then, not a moment sooner.
+		a.log.Warn("BioT answered the refresh without a new refresh token; keeping the old one")
 	}
 	if err != nil {
 		if biot.Classify(err) == biot.ClassSessionOver {
@@ -83,7 +84,7 @@ func (a *Agent) doRefresh(gen uint64, sess session) error {
 	}
 
 	next := sess
-	next.setTokens(resp, now)
+	next.setTokens(resp, now, a.cfg.Clock.Monotonic())
 	// The new refresh token is saved before the new access token is
 	// served: after a crash the store must hold the live token.
 	a.storeMu.Lock()
@@ -123,7 +124,7 @@ func (a *Agent) offline(gen uint64, err error) {
 	a.failures++
 	delay := a.backoff(a.failures)
 	a.lastRefresh = &RefreshResult{Time: now, Error: err.Error()}
-	a.nextRefresh = now.Add(delay)
+	a.nextRefresh = after(a.cfg.Clock, delay)
 	a.setState(StateOffline, err.Error())
 	a.log.Warn("refresh failed; retrying", "err", err, "in", delay.Round(time.Millisecond), "failures", a.failures)
 	a.wake()
@@ -143,7 +144,7 @@ func (a *Agent) sessionOver(gen uint64, err error) {
 	a.sess = nil
 	a.gen++
 	a.failures = 0
-	a.nextRefresh = time.Time{}
+	a.nextRefresh = deadline{}
 	a.lastRefresh = &RefreshResult{Time: now, Error: err.Error()}
 	a.setState(StateNeedsLogin, err.Error())
 	gen = a.gen

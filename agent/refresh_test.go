@@ -101,11 +101,17 @@ func TestOfflineBacksOffAndRecoversOnItsOwn(t *testing.T) {
 		{"500", biotsim.Fault500, "500"},
 		{"504", biotsim.Fault504, "504"},
 		{"firewall", biotsim.FaultFirewall, "firewall"},
+		{"bad gateway page", biotsim.FaultBadGateway, "502"},
+		{"html page with 200", biotsim.FaultHTMLPage, "malformed"},
+		{"truncated json", biotsim.FaultTruncated, "malformed"},
+		{"slower than the client timeout", biotsim.FaultSlow, "no answer in time"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			h := start(t, options{
-				sim: biotsim.Config{AccessTTL: 4 * time.Second, RefreshTTL: time.Minute},
+				sim:           biotsim.Config{AccessTTL: 4 * time.Second, RefreshTTL: time.Minute, SlowDelay: 5 * time.Second},
+				clientTimeout: 300 * time.Millisecond,
 				cfg: func(c *agent.Config) { c.BackoffBase, c.BackoffMax = 100*time.Millisecond, 400*time.Millisecond },
 			})
 			tok := h.login()
@@ -163,24 +169,55 @@ func TestRejectedRefreshNeedsLogin(t *testing.T) {
 	}
 }
 
-func TestWallClockJumpPastExpiryRefreshesAtOnce(t *testing.T) {
+func TestAfterSleepingPastExpiryATokenRequestRefreshesAtOnce(t *testing.T) {
 	clock := fakeclock.New(time.Now())
 	h := start(t, options{clock: clock, sim: biotsim.Config{AccessTTL: 15 * time.Minute, Now: clock.Now}})
 	first := h.login()
 	sleeping(t, clock)
 
-	// The laptop slept for two hours: the loop's timer is late, the wall
-	// clock is not.
-	clock.Advance(2 * time.Hour)
-	h.waitEvent(func(ev agent.Event) bool {
-		return ev.Status.AccessExpiresAt != nil && ev.Status.AccessExpiresAt.After(first.ExpiresAt)
-	}, "a refresh after the jump")
+	// The laptop slept two hours: the wall clock moved, the loop's timer
+	// did not fire. A script asking now gets a fresh token, not the dead one.
+	clock.Sleep(2 * time.Hour)
 	tok := h.token(0)
-	if !tok.ExpiresAt.After(clock.Now().Add(10 * time.Minute)) {
-		t.Errorf("after the jump the token expires at %s, now is %s", tok.ExpiresAt, clock.Now())
+	if tok.Token == first.Token || !tok.ExpiresAt.After(clock.Now().Add(10*time.Minute)) {
+		t.Errorf("after the sleep the token expires at %s, now is %s", tok.ExpiresAt, clock.Now())
 	}
 	if n := h.sim.Stats().Refreshes; n != 1 {
-		t.Errorf("%d refreshes after the jump, want 1", n)
+		t.Errorf("%d refreshes after the sleep, want 1", n)
+	}
+}
+
+func TestAfterSleepingPastExpiryTheLoopRefreshesWithinAMinute(t *testing.T) {
+	clock := fakeclock.New(time.Now())
+	h := start(t, options{clock: clock, sim: biotsim.Config{AccessTTL: 15 * time.Minute, Now: clock.Now}})
+	first := h.login()
+	sleeping(t, clock)
+
+	clock.Sleep(2 * time.Hour)
+	clock.Advance(time.Minute) // the loop's wall-clock look
+	h.waitEvent(func(ev agent.Event) bool {
+		return ev.Status.AccessExpiresAt != nil && ev.Status.AccessExpiresAt.After(first.ExpiresAt.Add(time.Hour))
+	}, "a refresh within a minute of waking")
+}
+
+func TestClockSetBackNeverServesAnExpiredToken(t *testing.T) {
+	clock := fakeclock.New(time.Now())
+	h := start(t, options{clock: clock, sim: biotsim.Config{AccessTTL: 15 * time.Minute, Now: clock.Now}})
+	first := h.login()
+	h.sim.SetFaultFor(biotsim.Fault500, biotsim.PathRefresh) // no new token can be had
+
+	// Someone sets the clock back an hour; the token still dies 15
+	// minutes after it was issued, whatever the wall clock says.
+	clock.Set(clock.Now().Add(-time.Hour))
+	clock.Advance(15*time.Minute - 2*time.Second)
+	if _, err := h.agent.Token(context.Background(), 0); agent.KindOf(err) != agent.KindOffline {
+		t.Fatalf("Token 2 s before the real expiry, the clock set back an hour = %v, want offline", err)
+	}
+	h.sim.SetFault(biotsim.FaultNone)
+	clock.Advance(time.Minute) // past the backoff
+	h.waitState(agent.StateSignedIn)
+	if tok := h.token(0); tok.Token == first.Token {
+		t.Errorf("served the token that had expired")
 	}
 }
 
@@ -227,5 +264,29 @@ func sleeping(t *testing.T, clock *fakeclock.Clock) {
 		case <-deadline:
 			t.Fatal("the agent's loop never went to sleep")
 		}
+	}
+}
+
+func TestRefreshWithoutNewRefreshTokenKeepsTheSession(t *testing.T) {
+	clock := fakeclock.New(time.Now())
+	h := start(t, options{clock: clock, sim: biotsim.Config{AccessTTL: time.Minute, Now: clock.Now}})
+	first := h.login()
+	h.sim.SetFaultFor(biotsim.FaultNoRefreshJwt, biotsim.PathRefresh)
+	clock.Advance(50 * time.Second)
+	second := h.token(20 * time.Second)
+	if second.Token == first.Token {
+		t.Fatal("no new access token")
+	}
+	if st := h.agent.Status(); st.State != agent.StateSignedIn {
+		t.Fatalf("a refresh answer without a refresh token left the agent %s (%s)", st.State, st.Message)
+	}
+	// The old refresh token is still good at BioT: the next refresh works.
+	h.sim.SetFault(biotsim.FaultNone)
+	clock.Advance(50 * time.Second)
+	if third := h.token(20 * time.Second); third.Token == second.Token {
+		t.Error("the next refresh brought no new token")
+	}
+	if st := h.sim.Stats(); st.RefreshesRejected != 0 {
+		t.Errorf("%d refreshes rejected", st.RefreshesRejected)
 	}
 }

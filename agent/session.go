@@ -13,7 +13,7 @@ import (
 type session struct {
 	username, userID, orgID string
 	access                  string
-	accessExp               time.Time     // zero until the first refresh after a resume
+	expires                 deadline      // of the access token; zero until the first refresh after a resume
 	lifetime                time.Duration // of the current access token, as received
 	refresh                 string
 	refreshExp              time.Time // zero when BioT did not say
@@ -43,23 +43,25 @@ func minServe(lifetime time.Duration) time.Duration {
 // newSession builds a session from BioT's answer, received at now. The
 // access token's expiry is the earlier of BioT's expiration and the JWT's
 // exp claim.
-func newSession(username string, r *biot.LoginResponse, now time.Time) *session {
+func newSession(username string, r *biot.LoginResponse, now time.Time, mono time.Duration) *session {
 	s := &session{
 		username: username,
 		userID:   r.UserID,
 		orgID:    r.OwnerOrganizationID,
 	}
-	s.setTokens(r, now)
+	s.setTokens(r, now, mono)
 	return s
 }
 
-func (s *session) setTokens(r *biot.LoginResponse, now time.Time) {
+// setTokens takes the tokens of BioT's answer, received at wall time now
+// and monotonic reading mono.
+func (s *session) setTokens(r *biot.LoginResponse, now time.Time, mono time.Duration) {
 	exp := r.AccessJwt.Expiration
 	if jexp, ok := biot.JWTExpiry(r.AccessJwt.Token); ok && (exp.IsZero() || jexp.Before(exp)) {
 		exp = jexp
 	}
 	s.access = r.AccessJwt.Token
-	s.accessExp = exp.Round(0)
+	s.expires = deadline{wall: exp.Round(0), mono: mono + exp.Sub(now)}
 	s.lifetime = max(exp.Sub(now), 0)
 	if r.RefreshJwt != nil {
 		s.refresh = r.RefreshJwt.Token
@@ -87,10 +89,10 @@ func (s *session) stored(baseURL string) Session {
 // refreshAt is when the loop refreshes this session's access token: the
 // lead before expiry, lengthened by up to a tenth at random so that many
 // agents do not refresh in step.
-func (a *Agent) refreshAt(s *session) time.Time {
+func (a *Agent) refreshAt(s *session) deadline {
 	lead := refreshLead(s.lifetime)
 	lead += time.Duration(a.cfg.Jitter() * float64(lead) / 10)
-	return s.accessExp.Add(-lead)
+	return s.expires.sooner(lead)
 }
 
 // resume loads the stored session and refreshes it once: a restart asks no
@@ -102,7 +104,7 @@ func (a *Agent) resume(ctx context.Context) {
 	switch {
 	case errors.Is(err, ErrNoSession):
 		a.mu.Lock()
-		a.nextRefresh = time.Time{}
+		a.nextRefresh = deadline{}
 		a.noteStore(nil)
 		a.setState(StateSignedOut, "")
 		a.mu.Unlock()
@@ -113,7 +115,7 @@ func (a *Agent) resume(ctx context.Context) {
 		a.mu.Lock()
 		a.noteStore(err)
 		a.failures++
-		a.nextRefresh = a.cfg.Clock.Now().Add(a.backoff(a.failures))
+		a.nextRefresh = after(a.cfg.Clock, a.backoff(a.failures))
 		a.setState(StateSignedOut, "could not read the stored session: "+err.Error())
 		a.mu.Unlock()
 		a.log.Warn("could not read the stored session", "err", err)
@@ -129,7 +131,7 @@ func (a *Agent) resume(ctx context.Context) {
 	a.failures = 0
 	a.username = stored.Username
 	if !stored.RefreshExpiresAt.IsZero() && !now.Before(stored.RefreshExpiresAt) {
-		a.nextRefresh = time.Time{}
+		a.nextRefresh = deadline{}
 		a.setState(StateNeedsLogin, "the saved session of "+stored.Username+" ended at "+stored.RefreshExpiresAt.Local().Format(time.DateTime))
 		a.mu.Unlock()
 		return
@@ -142,7 +144,7 @@ func (a *Agent) resume(ctx context.Context) {
 		refresh:    stored.RefreshToken,
 		refreshExp: stored.RefreshExpiresAt,
 	}
-	a.nextRefresh = now
+	a.nextRefresh = after(a.cfg.Clock, 0)
 	a.setState(StateSignedIn, "resuming the saved session")
 	a.mu.Unlock()
 	a.log.Info("resuming the saved session", "username", stored.Username)

@@ -23,7 +23,7 @@ func (a *Agent) Token(ctx context.Context, minValid time.Duration) (Token, error
 			a.mu.Unlock()
 			return tok, err
 		}
-		due := a.nextRefresh.IsZero() || !a.cfg.Clock.Now().Before(a.nextRefresh)
+		due := a.nextRefresh.isZero() || a.nextRefresh.passed(a.cfg.Clock)
 		offline := a.state == StateOffline && !due
 		a.mu.Unlock()
 		if offline || attempt > 0 {
@@ -50,12 +50,12 @@ func (a *Agent) tokenLocked(minValid time.Duration) (Token, bool, error) {
 	if need == 0 {
 		need = minServe(s.lifetime)
 	}
-	if s.access == "" || a.cfg.Clock.Now().Add(need).After(s.accessExp) {
+	if s.access == "" || s.expires.left(a.cfg.Clock) < need {
 		return Token{}, false, nil
 	}
 	return Token{
 		Token:          s.access,
-		ExpiresAt:      s.accessExp,
+		ExpiresAt:      s.expires.wall,
 		UserID:         s.userID,
 		Username:       s.username,
 		OrganizationID: s.orgID,
@@ -72,8 +72,8 @@ func (a *Agent) tooShort(minValid time.Duration) error {
 	}
 	if a.state == StateOffline {
 		msg := a.message
-		if !a.nextRefresh.IsZero() {
-			msg += "; retrying in " + a.nextRefresh.Sub(a.cfg.Clock.Now()).Round(time.Second).String()
+		if !a.nextRefresh.isZero() {
+			msg += "; retrying in " + max(a.nextRefresh.left(a.cfg.Clock), 0).Round(time.Second).String()
 		}
 		return newError(KindOffline, nil, "BioT is unreachable and no token valid long enough is left (%s)", msg)
 	}
