@@ -55,7 +55,7 @@ type Agent struct {
 	mfa         *mfaPending
 	lastRefresh *RefreshResult
 	nextRefresh deadline // when the loop refreshes next; zero when it has nothing to do
-	failures    int       // transient failures in a row
+	failures    int      // transient failures in a row
 	inflight    *refreshCall
 	storeErr    error     // the last store failure, cleared by the next success
 	storeErrAt  time.Time // when it happened

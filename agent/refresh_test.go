@@ -112,7 +112,7 @@ func TestOfflineBacksOffAndRecoversOnItsOwn(t *testing.T) {
 			h := start(t, options{
 				sim:           biotsim.Config{AccessTTL: 4 * time.Second, RefreshTTL: time.Minute, SlowDelay: 5 * time.Second},
 				clientTimeout: 300 * time.Millisecond,
-				cfg: func(c *agent.Config) { c.BackoffBase, c.BackoffMax = 100*time.Millisecond, 400*time.Millisecond },
+				cfg:           func(c *agent.Config) { c.BackoffBase, c.BackoffMax = 100*time.Millisecond, 400*time.Millisecond },
 			})
 			tok := h.login()
 			h.sim.SetFaultFor(tt.fault, biotsim.PathRefresh)
