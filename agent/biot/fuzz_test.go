@@ -74,3 +74,23 @@ func FuzzDecodeError(f *testing.F) {
 		}
 	})
 }
+
+// FuzzJWTExpiry feeds JWTExpiry anything a server might send as an access
+// token: it must never panic, and an expiry it reports must be a real time.
+func FuzzJWTExpiry(f *testing.F) {
+	f.Add("eyJhbGciOiJSUzUxMiJ9.eyJzdWIiOiJ1IiwiZXhwIjoxNzY0MDAwMDAwfQ.c2ln")
+	f.Add("eyJhbGciOiJSUzUxMiJ9.eyJleHAiOiIxNzY0MDAwMDAwIn0.c2ln")
+	f.Add("eyJhbGciOiJub25lIn0.eyJleHAiOjEuNWUxMDB9.")
+	f.Add("a.b.c")
+	f.Add("")
+	f.Add("....")
+	f.Fuzz(func(t *testing.T, tok string) {
+		exp, ok := JWTExpiry(tok)
+		if ok && exp.IsZero() {
+			t.Errorf("JWTExpiry(%q) = zero time, ok", tok)
+		}
+		if !ok && !exp.IsZero() {
+			t.Errorf("JWTExpiry(%q) = %v, not ok", tok, exp)
+		}
+	})
+}
