@@ -1,0 +1,50 @@
+// Package signin serves the page where a person signs the agent in to BioT.
+//
+// The tray's "Sign in…" item (and a notification's "Sign in" action) calls
+// [Server.Start], which answers a one-time URL such as
+//
+//	http://127.0.0.1:40123/3q2-7wEjRk…(43 characters)…/
+//
+// and hands it to the default browser. The page asks for the username and
+// password, then for the SMS code when BioT wants one (with a button to send
+// it again), and says in words what BioT answered: wrong password, account
+// locked and for how long, a new password needed in the BioT console, BioT
+// out of reach, a wrong or expired code. On success it names the account and
+// the environment and says the tab may be closed. A failed sign-in is never
+// tried again on its own: BioT locks an account after repeated failures.
+//
+// The page is one small HTML document with inline CSS, no script and nothing
+// fetched from elsewhere, so it works with JavaScript off and reads well in
+// light and dark themes.
+//
+// # What keeps it safe
+//
+// Anything on the machine can reach 127.0.0.1, and any web page the person
+// has open can make the browser send requests there, so the server trusts
+// little:
+//
+//   - It listens on 127.0.0.1 only, on a random port opened at the first
+//     Start and kept for the life of the process, and refuses requests whose
+//     peer is not a loopback address.
+//   - The Host header must be exactly 127.0.0.1:<port> (421 otherwise), so a
+//     hostile name that resolves to 127.0.0.1 (DNS rebinding) gets nothing.
+//   - The only path served is /<secret>/, where the secret is 256 random bits
+//     made by each Start; every other path answers a bare 404. Each Start
+//     ends the previous page. A page is good for one completed sign-in and
+//     for Options.TTL (5 minutes by default), whichever comes first; a dead
+//     page answers that the link expired, with no form.
+//   - Each page has its own random CSRF token, sent in a hidden field and in
+//     a cookie (SameSite=Strict, HttpOnly, Path=/<secret>/). A POST needs
+//     both, equal to the page's token (compared in constant time), and an
+//     Origin header, when there is one, equal to http://127.0.0.1:<port>.
+//   - Every answer carries Cache-Control: no-store, a Content-Security-Policy
+//     that allows nothing but inline style and posting the form to itself,
+//     X-Frame-Options: DENY and Referrer-Policy: same-origin. Not
+//     no-referrer: under it Chromium sends "Origin: null" with the page's own
+//     POST (as the Fetch standard says), which the Origin check must refuse;
+//     the page loads and links nothing from elsewhere, so same-origin sends
+//     the secret path to no one else either.
+//   - Request bodies are limited to a few kilobytes. The password and the
+//     SMS code travel in POST bodies only; they are never logged, never put
+//     in a URL and never written back into the page.
+package signin

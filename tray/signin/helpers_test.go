@@ -1,0 +1,268 @@
+package signin
+
+import (
+	"bytes"
+	"context"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"biot-agent/agent"
+	"biot-agent/internal/fakeclock"
+)
+
+// These tests are about the page and its guards, so a fake stands in for
+// the agent: it answers exactly the errors a test needs, which a real BioT
+// would make slow or impossible to stage (a locked account, a dead
+// network). The real *agent.Agent against the biotsim simulator is driven
+// by chromium in browser_test.go, and by the end-to-end test of the binary.
+type fakeBackend struct {
+	mu     sync.Mutex
+	status agent.Status
+	login  func(username, password string) error
+	submit func(code string) error
+	resend func() error
+	calls  []string // "login <username> <password>", "mfa <code>", "resend"
+}
+
+func (f *fakeBackend) Login(_ context.Context, username, password string) error {
+	f.mu.Lock()
+	f.calls = append(f.calls, "login "+username+" "+password)
+	fn := f.login
+	f.mu.Unlock()
+	if fn == nil {
+		return nil
+	}
+	return fn(username, password)
+}
+
+func (f *fakeBackend) SubmitMFA(_ context.Context, code string) error {
+	f.mu.Lock()
+	f.calls = append(f.calls, "mfa "+code)
+	fn := f.submit
+	f.mu.Unlock()
+	if fn == nil {
+		return nil
+	}
+	return fn(code)
+}
+
+func (f *fakeBackend) ResendMFA(context.Context) error {
+	f.mu.Lock()
+	f.calls = append(f.calls, "resend")
+	fn := f.resend
+	f.mu.Unlock()
+	if fn == nil {
+		return nil
+	}
+	return fn()
+}
+
+func (f *fakeBackend) Status() agent.Status {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.status
+}
+
+func (f *fakeBackend) setStatus(fn func(*agent.Status)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn(&f.status)
+}
+
+func (f *fakeBackend) callList() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+const (
+	testUser     = "ana@example.com"
+	testPassword = "Tr0ub4dor&3-not-in-any-page"
+	testBaseURL  = "https://api.dev.acme.biot-med.com"
+)
+
+// env is one Server with a fake backend, a browser-like client (with a
+// cookie jar) and the log the server writes.
+type env struct {
+	t      *testing.T
+	b      *fakeBackend
+	srv    *Server
+	clock  *fakeclock.Clock
+	logs   *syncBuffer
+	client *http.Client
+	url    string // the page from the first Start
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{
+		t:     t,
+		b:     &fakeBackend{status: agent.Status{State: agent.StateSignedOut, BaseURL: testBaseURL}},
+		clock: fakeclock.New(time.Date(2025, 11, 24, 9, 0, 0, 0, time.UTC)),
+		logs:  &syncBuffer{},
+	}
+	e.srv = New(e.b, Options{
+		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Clock:  e.clock.Now,
+	})
+	t.Cleanup(func() {
+		if err := e.srv.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		if strings.Contains(e.logs.String(), testPassword) {
+			t.Errorf("the password reached the log:\n%s", e.logs)
+		}
+	})
+	e.url = e.start()
+	e.client = e.newClient()
+	return e
+}
+
+func (e *env) start() string {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	u, err := e.srv.Start(ctx)
+	if err != nil {
+		e.t.Fatalf("Start: %v", err)
+	}
+	return u
+}
+
+// newClient is a client with its own cookie jar, like a browser profile.
+func (e *env) newClient() *http.Client {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return &http.Client{Jar: jar, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// reply is an answer, read whole.
+type reply struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (e *env) do(c *http.Client, req *http.Request) reply {
+	e.t.Helper()
+	resp, err := c.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return reply{status: resp.StatusCode, header: resp.Header, body: string(b)}
+}
+
+func (e *env) get(u string) reply {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return e.do(e.client, req)
+}
+
+// submit posts the page's form the way a browser does: the hidden CSRF
+// field from the page, the cookie from the jar, the page's own Origin.
+func (e *env) submit(page reply, pageURL string, fields url.Values) reply {
+	e.t.Helper()
+	fields.Set("csrf", csrfOf(e.t, page.body))
+	return e.post(e.client, pageURL, fields, originOf(pageURL))
+}
+
+func (e *env) post(c *http.Client, u string, fields url.Values, origin string) reply {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(fields.Encode()))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	return e.do(c, req)
+}
+
+func originOf(pageURL string) string {
+	u, err := url.Parse(pageURL)
+	if err != nil {
+		panic(err)
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+var csrfField = regexp.MustCompile(`<input type="hidden" name="csrf" value="([^"]+)">`)
+
+// csrfOf reads the hidden CSRF field out of a page.
+func csrfOf(t *testing.T, body string) string {
+	t.Helper()
+	m := csrfField.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no CSRF field in the page:\n%s", body)
+	}
+	return m[1]
+}
+
+// signInForm is the first step's fields.
+func signInForm(username, password string) url.Values {
+	return url.Values{"action": {"password"}, "username": {username}, "password": {password}}
+}
+
+func wantStatus(t *testing.T, r reply, want int) {
+	t.Helper()
+	if r.status != want {
+		t.Fatalf("status %d, want %d; body:\n%s", r.status, want, r.body)
+	}
+}
+
+func wantText(t *testing.T, body string, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if !strings.Contains(body, p) && !strings.Contains(html.UnescapeString(body), p) {
+			t.Errorf("the page lacks %q:\n%s", p, body)
+		}
+	}
+}
+
+func wantNoText(t *testing.T, body string, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if strings.Contains(body, p) || strings.Contains(html.UnescapeString(body), p) {
+			t.Errorf("the page shows %q, and must not:\n%s", p, body)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
