@@ -62,7 +62,8 @@ type Agent struct {
 	subs        map[*subscriber]struct{}
 	seq         uint64
 
-	kick chan struct{} // wakes the loop when the schedule changed
+	kick    chan struct{} // wakes the loop when the schedule changed
+	resumed chan struct{} // closed once Run has looked at the stored session
 }
 
 // New returns an agent for cfg. Call [Agent.Run] to resume the stored session
@@ -93,11 +94,12 @@ func New(cfg Config) (*Agent, error) {
 		cfg.WakeInterval = time.Minute
 	}
 	return &Agent{
-		cfg:   cfg,
-		log:   cfg.Logger,
-		state: StateSignedOut,
-		subs:  make(map[*subscriber]struct{}),
-		kick:  make(chan struct{}, 1),
+		cfg:     cfg,
+		log:     cfg.Logger,
+		state:   StateSignedOut,
+		subs:    make(map[*subscriber]struct{}),
+		kick:    make(chan struct{}, 1),
+		resumed: make(chan struct{}),
 	}, nil
 }
 
@@ -108,6 +110,7 @@ func (a *Agent) BaseURL() string { return a.cfg.Client.BaseURL() }
 // It returns ctx's error.
 func (a *Agent) Run(ctx context.Context) error {
 	a.resume(ctx)
+	close(a.resumed)
 	for {
 		a.mu.Lock()
 		next := a.nextRefresh

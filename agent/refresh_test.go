@@ -290,3 +290,48 @@ func TestRefreshWithoutNewRefreshTokenKeepsTheSession(t *testing.T) {
 		t.Errorf("%d refreshes rejected", st.RefreshesRejected)
 	}
 }
+
+// slowStore holds Load until released: a keyring that takes its time to
+// answer at start. It stands in for a slow Secret Service, which cannot be
+// slowed on demand.
+type slowStore struct {
+	agent.Store
+	release chan struct{}
+}
+
+func (s slowStore) Load(ctx context.Context, baseURL string) (agent.Session, error) {
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return agent.Session{}, ctx.Err()
+	}
+	return s.Store.Load(ctx, baseURL)
+}
+
+func TestTokenRightAfterStartWaitsForTheResume(t *testing.T) {
+	first := start(t, options{})
+	first.login()
+	first.stop()
+
+	slow := slowStore{Store: first.store, release: make(chan struct{})}
+	second := start(t, options{store: slow, sims: first.sim})
+	got := make(chan error, 1)
+	go func() {
+		_, err := second.agent.Token(context.Background(), 0)
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		t.Fatalf("Token answered (%v) before the stored session was read", err)
+	case <-time.After(100 * time.Millisecond): // a negative check: nothing may come meanwhile
+	}
+	close(slow.release)
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatalf("Token after the resume = %v, want the resumed session's token", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Token never answered")
+	}
+}

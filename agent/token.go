@@ -9,12 +9,21 @@ import (
 // first when the current one is not. With minValid 0 it is valid for at
 // least 5 s, or a quarter of its lifetime when that is shorter.
 //
+// Until [Agent.Run] has looked at the stored session, Token waits for it: a
+// script run right after the agent starts must not hear "not signed in"
+// from an agent about to resume a session.
+//
 // While offline it serves the current token as long as it is valid enough,
 // and tries BioT again itself only when the backoff allows: a script that
 // asks in a loop cannot turn an outage into a storm of refreshes.
 func (a *Agent) Token(ctx context.Context, minValid time.Duration) (Token, error) {
 	if minValid < 0 {
 		return Token{}, newError(KindBadRequest, nil, "min_valid must not be negative")
+	}
+	select {
+	case <-a.resumed:
+	case <-ctx.Done():
+		return Token{}, ctx.Err()
 	}
 	for attempt := 0; ; attempt++ {
 		a.mu.Lock()
