@@ -74,6 +74,11 @@ func report(stderr io.Writer, err error) int {
 		return ce.code
 	}
 	msg := err.Error()
+	if code(err) == string(agent.KindSignedOut) && !strings.Contains(msg, "biot-agent login") {
+		// The agent says who is not signed in where; a person also needs
+		// to hear how to fix it.
+		msg += "; sign in with: biot-agent login"
+	}
 	if !strings.HasPrefix(msg, "biot-agent") {
 		msg = "biot-agent: " + msg
 	}

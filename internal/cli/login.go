@@ -100,8 +100,12 @@ is never retried on its own: BioT locks an account after repeated failures.`,
 					fmt.Fprintln(e.stderr, messageOf(err))
 				}
 			}
-			if code(err) == string(agent.KindMFARequired) {
-				return fmt.Errorf("%s; then run: biot-agent login --code-stdin", messageOf(err))
+			var ie *ipc.Error
+			if errors.As(err, &ie) && ie.Code == string(agent.KindMFARequired) {
+				// Keep the code, so the exit code says "sign-in needed".
+				next := *ie
+				next.Message += "; then run: biot-agent login --code-stdin"
+				return &next
 			}
 			return finish(ctx, e, c, err)
 		},

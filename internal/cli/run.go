@@ -72,6 +72,22 @@ func runAgent(ctx context.Context, e *env, o runOptions) error {
 	}
 	defer l.Close()
 
+	// A URL given by the person is checked before the keyring is opened,
+	// so a typo is the one thing they read.
+	baseURL, err := configuredURL(o.url)
+	if err != nil {
+		return err
+	}
+	var hc *http.Client
+	if o.roots != nil {
+		hc = biot.NewHTTPClient(o.roots)
+	}
+	if baseURL != "" {
+		if _, err := biot.New(baseURL, hc, Version()); err != nil {
+			return usagef("%v", err)
+		}
+	}
+
 	store := o.store
 	if store == nil {
 		pctx, cancel := context.WithTimeout(ctx, keyringTimeout)
@@ -82,13 +98,8 @@ func runAgent(ctx context.Context, e *env, o runOptions) error {
 			store = keyring.NewMemory("no OS keyring (" + err.Error() + "): the session is kept in memory only")
 		}
 	}
-	baseURL, err := resolveURL(ctx, o.url, store)
-	if err != nil {
+	if baseURL, err = resolveURL(ctx, baseURL, store); err != nil {
 		return err
-	}
-	var hc *http.Client
-	if o.roots != nil {
-		hc = biot.NewHTTPClient(o.roots)
 	}
 	bc, err := biot.New(baseURL, hc, Version())
 	if err != nil {
@@ -102,6 +113,8 @@ func runAgent(ctx context.Context, e *env, o runOptions) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Token requests that come while the agent reads the stored session
+	// wait for it (agent.Token), so serving at once is safe.
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 	ran := make(chan error, 1)
@@ -133,9 +146,9 @@ func runAgent(ctx context.Context, e *env, o runOptions) error {
 	return nil
 }
 
-// resolveURL finds the BioT URL: the flag, $BIOT_URL, the config file, or
-// the environment of the saved session.
-func resolveURL(ctx context.Context, flagURL string, store agent.Store) (string, error) {
+// configuredURL finds the BioT URL the person gave: the flag, $BIOT_URL or
+// the config file; "" when none did.
+func configuredURL(flagURL string) (string, error) {
 	if flagURL != "" {
 		return flagURL, nil
 	}
@@ -150,13 +163,30 @@ func resolveURL(ctx context.Context, flagURL string, store agent.Store) (string,
 	if err != nil {
 		return "", err
 	}
-	if cfg.URL != "" {
-		return cfg.URL, nil
+	return cfg.URL, nil
+}
+
+// resolveURL finds the BioT URL: the flag, $BIOT_URL, the config file, or
+// the environment of the saved session.
+func resolveURL(ctx context.Context, flagURL string, store agent.Store) (string, error) {
+	u, err := configuredURL(flagURL)
+	if err != nil || u != "" {
+		return u, err
 	}
+	return savedURL(ctx, store)
+}
+
+// savedURL is the environment of the session saved last, when the person
+// gave no URL.
+func savedURL(ctx context.Context, store agent.Store) (string, error) {
 	lctx, cancel := context.WithTimeout(ctx, keyringTimeout)
 	defer cancel()
 	if u, err := keyring.LastBaseURL(lctx, store); err == nil && u != "" {
 		return u, nil
+	}
+	path, err := ConfigPath()
+	if err != nil {
+		return "", err
 	}
 	return "", usagef("no BioT URL: pass --url, set BIOT_URL, or put url = \"https://...\" in %s (or try: biot-agent demo)", path)
 }

@@ -1,0 +1,97 @@
+package cli_test
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// secretSet is every secret a test saw: passwords, SMS codes, access and
+// refresh tokens. Each has a label, so a failure says which secret leaked
+// without printing it.
+type secretSet struct {
+	mu   sync.Mutex
+	list []secret
+}
+
+type secret struct{ label, value string }
+
+// add records a secret; empty values are ignored.
+func (s *secretSet) add(label, value string) {
+	if value == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, x := range s.list {
+		if x.value == value {
+			return
+		}
+	}
+	s.list = append(s.list, secret{label, value})
+}
+
+// addToken records a JWT and its signature alone, so a log line that
+// printed only the signed part is caught too (the header is the same in
+// every token, and the claims are no secret).
+func (s *secretSet) addToken(label, jwt string) {
+	s.add(label, jwt)
+	if parts := strings.Split(jwt, "."); len(parts) == 3 && len(parts[2]) >= 32 {
+		s.add(label+" (its signature)", parts[2])
+	}
+}
+
+// in names the secrets that text holds.
+func (s *secretSet) in(text string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var found []string
+	for _, x := range s.list {
+		if strings.Contains(text, x.value) {
+			found = append(found, x.label)
+		}
+	}
+	return found
+}
+
+func (s *secretSet) len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.list)
+}
+
+// checkNoLeaks fails the test if a secret it saw is in any output but a
+// token printed by "token", or in any file under the world's home and XDG
+// folders. It runs in Cleanup, after the agents stopped.
+func (w *world) checkNoLeaks() {
+	t := w.t
+	t.Helper()
+	w.mu.Lock()
+	outputs := append([]output(nil), w.outputs...)
+	w.mu.Unlock()
+	for _, o := range outputs {
+		if found := w.secrets.in(o.text()); len(found) > 0 {
+			t.Errorf("%s holds secrets: %s", o.what, strings.Join(found, ", "))
+		}
+	}
+	for _, root := range []string{w.home, w.runtime, w.state, w.config} {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || !d.Type().IsRegular() {
+				return err
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			if found := w.secrets.in(string(b)); len(found) > 0 {
+				t.Errorf("the file %s holds secrets: %s", path, strings.Join(found, ", "))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Errorf("walking %s: %v", root, err)
+		}
+	}
+}
