@@ -15,12 +15,6 @@ func after(c Clock, d time.Duration) deadline {
 	return deadline{wall: c.Now().Add(d), mono: c.Monotonic() + d}
 }
 
-// at returns the deadline at wall time t, as far from now on the monotonic
-// reading as t is on the wall.
-func at(c Clock, t time.Time) deadline {
-	return after(c, t.Sub(c.Now()))
-}
-
 func (d deadline) isZero() bool { return d.wall.IsZero() }
 
 // left is the time until d, the shorter of the two readings.
