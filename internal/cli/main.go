@@ -31,7 +31,8 @@ type command struct {
 
 func commands() []*command {
 	return []*command{
-		runCmd(), demoCmd(), loginCmd(), logoutCmd(), statusCmd(), tokenCmd(), execCmd(), envCmd(), versionCmd(),
+		runCmd(), demoCmd(), loginCmd(), logoutCmd(), statusCmd(), tokenCmd(), execCmd(), envCmd(),
+		autostartCmd(), doctorCmd(), versionCmd(),
 	}
 }
 

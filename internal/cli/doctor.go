@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"os"
+
+	"biot-agent/agent/keyring"
+	"biot-agent/internal/doctor"
+)
+
+func doctorCmd() *command {
+	var (
+		asJSON  bool
+		flagURL string
+	)
+	return &command{
+		name:    "doctor",
+		summary: "check the agent, the desktop and BioT, and say what to fix",
+		usage:   "[--json] [--url URL]",
+		help: `Checks what the agent needs and prints one line each, with a fix where
+something is off: the agent and its socket (path, modes, owner), the
+session, the D-Bus session bus, the Secret Service (present, unlocked,
+answering), the tray host, the notification server (and its buttons),
+autostart, the BioT URL (reachable over HTTPS, certificate trusted, health
+check answering) and the clock's skew against BioT's.
+
+The BioT URL is found as "run" finds it: --url, else $BIOT_URL, else the
+config file, else the last session's (or the running agent's).
+
+Every check has a deadline: the report comes within 10 seconds even when
+something hangs. Exit code 0 when no check failed (warnings do not count),
+1 otherwise.`,
+		flags: func(fs *flag.FlagSet) {
+			fs.BoolVar(&asJSON, "json", false, "print the findings as JSON")
+			fs.StringVar(&flagURL, "url", "", "check this BioT `URL` instead of the configured one")
+		},
+		run: func(ctx context.Context, e *env, _ *flag.FlagSet, args []string) error {
+			if len(args) > 0 {
+				return usagef("doctor takes no arguments")
+			}
+			cfgPath, _ := ConfigPath()
+			r := doctor.Run(ctx, doctor.Options{
+				ConfigPath: cfgPath,
+				ResolveURL: func(ctx context.Context) (string, string, error) { return doctorURL(ctx, flagURL) },
+				Version:    Version(),
+			})
+			var err error
+			if asJSON {
+				err = r.WriteJSON(e.stdout)
+			} else {
+				err = r.WriteText(e.stdout)
+			}
+			if err != nil {
+				return err
+			}
+			if !r.OK {
+				return &childExit{code: exitFailure} // the report said it all
+			}
+			return nil
+		},
+	}
+}
+
+// doctorURL finds the BioT URL as runAgent does, and says where from. The
+// last session's URL needs the keyring; a keyring that cannot be opened
+// means there is none to find, as for the agent.
+func doctorURL(ctx context.Context, flagURL string) (url, source string, err error) {
+	if flagURL != "" {
+		return flagURL, "--url", nil
+	}
+	if u := os.Getenv("BIOT_URL"); u != "" {
+		return u, "BIOT_URL", nil
+	}
+	path, err := ConfigPath()
+	if err != nil {
+		return "", "", err
+	}
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		return "", "", err
+	}
+	if cfg.URL != "" {
+		return cfg.URL, path, nil
+	}
+	store, err := keyring.Open(ctx, keyring.Options{})
+	if err != nil {
+		return "", "", nil
+	}
+	u, err := keyring.LastBaseURL(ctx, store)
+	if err != nil || u == "" {
+		return "", "", nil
+	}
+	return u, "the last session", nil
+}
