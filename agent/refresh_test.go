@@ -335,3 +335,23 @@ func TestTokenRightAfterStartWaitsForTheResume(t *testing.T) {
 		t.Fatal("Token never answered")
 	}
 }
+
+func TestTokenLifetimeIsReadOnBioTsClock(t *testing.T) {
+	for _, skew := range []time.Duration{10 * time.Minute, -10 * time.Minute} {
+		t.Run("local clock off by "+skew.String(), func(t *testing.T) {
+			clock := fakeclock.New(time.Now())
+			bioTNow := func() time.Time { return clock.Now().Add(-skew) }
+			h := start(t, options{clock: clock, sim: biotsim.Config{AccessTTL: 15 * time.Minute, Now: bioTNow}})
+			first := h.login()
+			left := first.ExpiresAt.Sub(clock.Now())
+			if left < 13*time.Minute || left > 15*time.Minute {
+				t.Errorf("a 15-minute token is served as living %s more on the local clock", left)
+			}
+			// Just before its real end the token is refreshed, not served.
+			clock.Advance(15*time.Minute - 3*time.Second)
+			if tok := h.token(0); tok.Token == first.Token {
+				t.Error("served the token in its last seconds, misjudged by the skew")
+			}
+		})
+	}
+}

@@ -60,9 +60,18 @@ func (s *session) setTokens(r *biot.LoginResponse, now time.Time, mono time.Dura
 	if jexp, ok := biot.JWTExpiry(r.AccessJwt.Token); ok && (exp.IsZero() || jexp.Before(exp)) {
 		exp = jexp
 	}
+	// How long the token lives is read on BioT's clock when its Date header
+	// says (whole seconds, so one less is counted), and carried over to
+	// ours: a local clock that is off by minutes would otherwise serve
+	// dead tokens or throw good ones away.
+	lifetime := exp.Sub(now)
+	if !r.ServerDate.IsZero() {
+		lifetime = exp.Sub(r.ServerDate) - time.Second
+	}
+	lifetime = max(lifetime, 0)
 	s.access = r.AccessJwt.Token
-	s.expires = deadline{wall: exp.Round(0), mono: mono + exp.Sub(now)}
-	s.lifetime = max(exp.Sub(now), 0)
+	s.expires = deadline{wall: now.Add(lifetime), mono: mono + lifetime}
+	s.lifetime = lifetime
 	if r.RefreshJwt != nil {
 		s.refresh = r.RefreshJwt.Token
 		s.refreshExp = r.RefreshJwt.Expiration.Round(0)

@@ -65,6 +65,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 
+	// The Date header comes from the simulated clock, as a server's comes
+	// from its own: clients may judge clock skew and token lifetimes by it.
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	if s.applyFault(w, r, f) {
 		return
 	}
