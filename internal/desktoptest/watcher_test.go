@@ -1,0 +1,73 @@
+package desktoptest
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+func TestWatcherRecordsItemsAndRestartsEmpty(t *testing.T) {
+	bus := SessionBus(t)
+	w := NewWatcher(t, bus)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	app, err := bus.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	register := func() error {
+		return app.Object(WatcherName, watcherPath).CallWithContext(ctx, watcherIface+".RegisterStatusNotifierItem", 0, "/StatusNotifierItem").Err
+	}
+
+	if err := register(); err != nil {
+		t.Fatal(err)
+	}
+	it, err := w.WaitForItem(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it.Service != app.Names()[0] || it.Path != itemPath {
+		t.Errorf("registered %s%s, want the caller's %s/StatusNotifierItem", it.Service, it.Path, app.Names()[0])
+	}
+	if err := register(); err != nil { // a second registration is no second item
+		t.Fatal(err)
+	}
+	if _, err := w.WaitForItem(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	v, err := app.Object(WatcherName, watcherPath).GetProperty(watcherIface + ".RegisteredStatusNotifierItems")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed, _ = v.Value().([]string)
+	if want := []string{app.Names()[0] + "/StatusNotifierItem"}; !slices.Equal(listed, want) || !slices.Equal(w.Items(), want) {
+		t.Errorf("items = %v (property %v), want %v", w.Items(), listed, want)
+	}
+	if w.Calls() != 2 {
+		t.Errorf("calls = %d, want 2", w.Calls())
+	}
+
+	if err := w.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var de dbus.Error
+	if err := register(); err == nil {
+		t.Error("registering with a released watcher worked")
+	} else if e, ok := err.(dbus.Error); ok {
+		de = e
+	}
+	if de.Name != "org.freedesktop.DBus.Error.ServiceUnknown" {
+		t.Errorf("registering with a released watcher: %v, want ServiceUnknown", de.Name)
+	}
+	if err := w.Acquire(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.Items(); len(got) != 0 {
+		t.Errorf("a restarted watcher remembers %v", got)
+	}
+}
