@@ -1,0 +1,142 @@
+package tray
+
+import (
+	"context"
+	"time"
+
+	"biot-agent/assets"
+	"biot-agent/tray/notify"
+)
+
+// How long each thing a click starts may take.
+const (
+	signInTimeout = 30 * time.Second
+	logoutTimeout = 15 * time.Second
+	tokenTimeout  = 30 * time.Second
+)
+
+// Each of these is called from a click or a notification's button and
+// returns at once: the work runs on a goroutine of its own, never on the
+// systray loop. What goes wrong is logged and shown in a notification, since
+// a click without visible effect leaves the person guessing.
+
+// signIn starts a sign-in page and opens it in the browser.
+func (t *tray) signIn() {
+	if t.cfg.SignIn == nil {
+		return
+	}
+	t.mu.Lock()
+	busy := t.signingIn
+	t.signingIn = true
+	t.mu.Unlock()
+	if busy {
+		return // the page is on its way
+	}
+	go func() {
+		defer func() {
+			t.mu.Lock()
+			t.signingIn = false
+			t.mu.Unlock()
+		}()
+		ctx, cancel := context.WithTimeout(context.Background(), signInTimeout)
+		defer cancel()
+		url, err := t.cfg.SignIn(ctx)
+		if err != nil {
+			t.log.Warn("tray: could not start the sign-in page", "err", err)
+			t.problem("Could not start the BioT sign-in page", err.Error()+". Run biot-agent login in a terminal instead.")
+			return
+		}
+		// The URL holds a one-time secret: it is not logged.
+		if err := t.cfg.OpenURL(url); err != nil {
+			t.log.Warn("tray: could not open the sign-in page in a browser", "err", err)
+			t.problem("Could not open a browser for the BioT sign-in", err.Error()+". Run biot-agent login in a terminal instead.")
+			return
+		}
+		t.log.Info("tray: sign-in page opened in the browser")
+	}()
+}
+
+// signOut ends the session.
+func (t *tray) signOut() {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), logoutTimeout)
+		defer cancel()
+		if err := t.cfg.Backend.Logout(ctx); err != nil {
+			t.log.Warn("tray: sign-out", "err", err)
+			t.problem("BioT sign-out", err.Error())
+		}
+	}()
+}
+
+// copyToken puts a valid access token on the clipboard.
+func (t *tray) copyToken() {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), tokenTimeout)
+		defer cancel()
+		tok, err := t.cfg.Backend.Token(ctx, 0)
+		if err != nil {
+			t.log.Warn("tray: no access token to copy", "err", err)
+			t.problem("No BioT access token to copy", err.Error())
+			return
+		}
+		if err := t.cfg.Copy(tok.Token); err != nil {
+			t.log.Warn("tray: could not copy the access token", "err", err)
+			t.problem("Could not copy the BioT access token", err.Error())
+			return
+		}
+		t.notify(notify.Notification{
+			Title:   "BioT access token copied",
+			Body:    "It is valid until " + clock(tok.ExpiresAt, t.cfg.Clock.Now(), t.loc) + ".",
+			Urgency: notify.Low,
+			Icon:    assets.PNG(assets.SignedIn, 48),
+		})
+	}()
+}
+
+// loadAutostart reads whether the agent starts at login.
+func (t *tray) loadAutostart() {
+	if t.cfg.Autostart == nil {
+		return
+	}
+	go func() {
+		on, err := t.cfg.Autostart.Enabled()
+		if err != nil {
+			t.log.Warn("tray: cannot tell whether the agent starts at login", "err", err)
+			return
+		}
+		t.setAutostart(on)
+	}()
+}
+
+// toggleAutostart turns starting at login on or off.
+func (t *tray) toggleAutostart() {
+	if t.cfg.Autostart == nil {
+		return
+	}
+	go func() {
+		t.mu.Lock()
+		want := !t.autostart.on
+		t.mu.Unlock()
+		if err := t.cfg.Autostart.SetEnabled(want); err != nil {
+			t.log.Warn("tray: could not change whether the agent starts at login", "err", err)
+			t.problem("Could not change Start at login", err.Error())
+		}
+		on, err := t.cfg.Autostart.Enabled()
+		if err != nil {
+			on = want
+		}
+		t.setAutostart(on)
+	}()
+}
+
+func (t *tray) setAutostart(on bool) {
+	t.mu.Lock()
+	t.autostart = autostartState{known: true, on: on}
+	t.mu.Unlock()
+	t.poke()
+}
+
+// problem tells the person that something they asked for failed.
+func (t *tray) problem(title, body string) {
+	t.notify(notify.Notification{Title: title, Body: body, Icon: assets.PNG(assets.NeedsLogin, 48)})
+}

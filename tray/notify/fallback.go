@@ -1,0 +1,67 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/gen2brain/beeep"
+)
+
+// beeepNotifier sends through github.com/gen2brain/beeep: no buttons, no
+// ids, but it works on every desktop.
+type beeepNotifier struct {
+	opts    Options
+	actions chan string // never sent on; closed by Close
+	mu      sync.Mutex
+	done    bool
+}
+
+// appNameOnce guards beeep.AppName, a global of that package.
+var appNameOnce sync.Once
+
+func newBeeep(opts Options) *beeepNotifier {
+	appNameOnce.Do(func() { beeep.AppName = opts.AppName })
+	return &beeepNotifier{opts: opts, actions: make(chan string)}
+}
+
+func (b *beeepNotifier) Notify(ctx context.Context, n Notification) (uint32, error) {
+	b.mu.Lock()
+	done := b.done
+	b.mu.Unlock()
+	if done {
+		return 0, ErrClosed
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.opts.Timeout)
+	defer cancel()
+	var icon any = ""
+	if n.Icon != nil {
+		icon = n.Icon
+	}
+	// beeep takes no context: run it aside and stop waiting at the
+	// deadline. It finishes, or not, on its own.
+	sent := make(chan error, 1)
+	go func() { sent <- beeep.Notify(n.Title, n.Body, icon) }()
+	select {
+	case err := <-sent:
+		if err != nil {
+			return 0, fmt.Errorf("notify: %w", err)
+		}
+		return 0, nil
+	case <-ctx.Done():
+		return 0, fmt.Errorf("notify: the notification was not sent in time: %w", ctx.Err())
+	}
+}
+
+// Actions never receives: beeep has no buttons.
+func (b *beeepNotifier) Actions() <-chan string { return b.actions }
+
+func (b *beeepNotifier) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.done {
+		b.done = true
+		close(b.actions)
+	}
+	return nil
+}
