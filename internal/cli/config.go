@@ -94,3 +94,15 @@ func ParseConfig(name string, b []byte) (Config, error) {
 	}
 	return c, nil
 }
+
+// defaultNotifyBefore is the heads-up lead when config.toml says none.
+const defaultNotifyBefore = 10 * time.Minute
+
+// notifyBefore is how long before the session ends the tray gives a
+// heads-up; 0 turns it off.
+func (c Config) notifyBefore() time.Duration {
+	if c.NotifyBefore == nil {
+		return defaultNotifyBefore
+	}
+	return c.NotifyBefore.Duration
+}

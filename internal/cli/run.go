@@ -14,7 +14,10 @@ import (
 	"biot-agent/agent"
 	"biot-agent/agent/biot"
 	"biot-agent/agent/keyring"
+	"biot-agent/internal/autostart"
 	"biot-agent/ipc"
+	"biot-agent/tray"
+	"biot-agent/tray/signin"
 )
 
 func runCmd() *command {
@@ -72,12 +75,13 @@ func runAgent(ctx context.Context, e *env, o runOptions) error {
 	}
 	defer l.Close()
 
-	// A URL given by the person is checked before the keyring is opened,
-	// so a typo is the one thing they read.
-	baseURL, err := configuredURL(o.url)
+	cfg, err := loadConfig()
 	if err != nil {
 		return err
 	}
+	// A URL given by the person is checked before the keyring is opened,
+	// so a typo is the one thing they read.
+	baseURL := configuredURL(o.url, cfg)
 	var hc *http.Client
 	if o.roots != nil {
 		hc = biot.NewHTTPClient(o.roots)
@@ -98,8 +102,10 @@ func runAgent(ctx context.Context, e *env, o runOptions) error {
 			store = keyring.NewMemory("no OS keyring (" + err.Error() + "): the session is kept in memory only")
 		}
 	}
-	if baseURL, err = resolveURL(ctx, baseURL, store); err != nil {
-		return err
+	if baseURL == "" {
+		if baseURL, err = savedURL(ctx, store); err != nil {
+			return err
+		}
 	}
 	bc, err := biot.New(baseURL, hc, Version())
 	if err != nil {
@@ -125,14 +131,40 @@ func runAgent(ctx context.Context, e *env, o runOptions) error {
 	if o.ready != nil {
 		o.ready(path)
 	}
-	if !o.headless {
-		log.Info("no tray in this build yet: running headless")
+	go func() {
+		select {
+		case err := <-served:
+			served <- err // for the verdict below
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	if o.headless {
+		<-ctx.Done()
+	} else {
+		// The tray runs here, on the main goroutine, as systray needs.
+		page := signin.New(a, signin.Options{Logger: log})
+		defer page.Close()
+		terr := tray.Run(ctx, tray.Config{
+			Backend:      a,
+			SignIn:       page.Start,
+			NotifyBefore: cfg.notifyBefore(),
+			Autostart:    autostart.LoginItem{},
+			Logger:       log,
+		})
+		if errors.Is(terr, tray.ErrQuit) {
+			log.Info("quit from the tray menu")
+		} else if terr != nil && !errors.Is(terr, context.Canceled) {
+			log.Warn("the tray stopped; the agent goes on without it", "err", terr)
+			<-ctx.Done()
+		}
 	}
-
 	select {
-	case <-ctx.Done():
 	case err = <-served:
-		err = fmt.Errorf("socket server stopped: %w", err)
+		if !errors.Is(err, http.ErrServerClosed) {
+			err = fmt.Errorf("socket server stopped: %w", err)
+		}
+	default:
 	}
 	cancel()
 	<-ran
@@ -146,34 +178,25 @@ func runAgent(ctx context.Context, e *env, o runOptions) error {
 	return nil
 }
 
-// configuredURL finds the BioT URL the person gave: the flag, $BIOT_URL or
-// the config file; "" when none did.
-func configuredURL(flagURL string) (string, error) {
-	if flagURL != "" {
-		return flagURL, nil
-	}
-	if u := os.Getenv("BIOT_URL"); u != "" {
-		return u, nil
-	}
+// loadConfig reads config.toml from where ConfigPath says.
+func loadConfig() (Config, error) {
 	path, err := ConfigPath()
 	if err != nil {
-		return "", err
+		return Config{}, err
 	}
-	cfg, err := LoadConfig(path)
-	if err != nil {
-		return "", err
-	}
-	return cfg.URL, nil
+	return LoadConfig(path)
 }
 
-// resolveURL finds the BioT URL: the flag, $BIOT_URL, the config file, or
-// the environment of the saved session.
-func resolveURL(ctx context.Context, flagURL string, store agent.Store) (string, error) {
-	u, err := configuredURL(flagURL)
-	if err != nil || u != "" {
-		return u, err
+// configuredURL finds the BioT URL the person gave: the flag, $BIOT_URL or
+// the config file; "" when none did.
+func configuredURL(flagURL string, cfg Config) string {
+	if flagURL != "" {
+		return flagURL
 	}
-	return savedURL(ctx, store)
+	if u := os.Getenv("BIOT_URL"); u != "" {
+		return u
+	}
+	return cfg.URL
 }
 
 // savedURL is the environment of the session saved last, when the person
