@@ -34,8 +34,14 @@ func (a *Agent) Token(ctx context.Context, minValid time.Duration) (Token, error
 		}
 		due := a.nextRefresh.isZero() || a.nextRefresh.passed(a.cfg.Clock)
 		offline := a.state == StateOffline && !due
+		// A refresh that succeeded may still leave a token too short: when
+		// saving it took long, part of its life went by meanwhile. One more
+		// refresh then helps, if the ask is modest (half a lifetime at
+		// most); for a greedy ask it would only double the refreshes a
+		// polling script causes.
+		retry := attempt == 0 || (attempt == 1 && a.modestLocked(minValid))
 		a.mu.Unlock()
-		if offline || attempt > 0 {
+		if offline || !retry {
 			return Token{}, a.tooShort(minValid)
 		}
 		if err := a.refresh(ctx); err != nil {
@@ -72,6 +78,20 @@ func (a *Agent) tokenLocked(minValid time.Duration) (Token, bool, error) {
 	}, true, nil
 }
 
+// modestLocked reports whether a fresh token would meet minValid with half
+// its lifetime to spare. Called with a.mu held.
+func (a *Agent) modestLocked(minValid time.Duration) bool {
+	s := a.sess
+	if s == nil || s.lifetime <= 0 {
+		return false
+	}
+	need := minValid
+	if need == 0 {
+		need = minServe(s.lifetime)
+	}
+	return 2*need <= s.lifetime
+}
+
 // tooShort explains why no token valid for long enough can be served.
 func (a *Agent) tooShort(minValid time.Duration) error {
 	a.mu.Lock()
@@ -86,8 +106,19 @@ func (a *Agent) tooShort(minValid time.Duration) error {
 		}
 		return newError(KindOffline, nil, "BioT is unreachable and no token valid long enough is left (%s)", msg)
 	}
-	return newError(KindBadRequest, nil, "BioT's tokens here live %s: a token valid for %s cannot be had",
-		a.sess.lifetime.Round(time.Second), minValid)
+	if !a.modestLocked(minValid) {
+		return newError(KindBadRequest, nil, "BioT's tokens here live %s: a token valid for %s cannot be had",
+			a.sess.lifetime.Round(time.Second), minValid)
+	}
+	// A fresh token would have met the ask with half its life to spare: the
+	// refreshes took too long (a slow keyring, a slow network).
+	need := minValid
+	if need == 0 {
+		need = minServe(a.sess.lifetime)
+	}
+	return newError(KindOffline, nil,
+		"BioT's fresh tokens arrived with less than %s left (they live %s; refreshing and saving took too long): try again",
+		need.Round(time.Millisecond), a.sess.lifetime.Round(time.Second))
 }
 
 // unavailable says why there is no session to serve a token from.

@@ -53,8 +53,10 @@
 // opaque. Each refresh answers a new pair and the presented refresh token
 // dies at once; the new one lives RefreshTTL from the refresh (sliding
 // lifetime, a guess). Presenting a rotated-out token again answers 403
-// REFRESH_TOKEN_NOT_VALID and counts in Stats.RefreshReuse; it does not end
-// the newer tokens of that session (BioT's behaviour there is unknown).
+// REFRESH_TOKEN_NOT_VALID and counts in Stats.RefreshReuse (and, by token,
+// in Stats.ReuseByToken); it does not end the newer tokens of that session
+// (BioT's behaviour there is unknown). RefreshTokenLive tells a test
+// whether a token a client kept is the live one.
 // Expired, logged-out, revoked and unknown tokens answer the same 403.
 //
 // # Guesses, where the spec is silent

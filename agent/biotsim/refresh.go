@@ -23,7 +23,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 	// lives is the server's record, not the JWT's exp.
 	c, err := s.parse(*req.RefreshToken, false)
 	if err != nil || c.TokenType != tokenTypeRefresh {
-		s.rejectRefresh(w, false)
+		s.rejectRefresh(w, "")
 		return
 	}
 
@@ -33,11 +33,11 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case rec == nil || rec.state == refreshLoggedOut || rec.state == refreshRevoked || !now.Before(rec.expires):
 		s.mu.Unlock()
-		s.rejectRefresh(w, false)
+		s.rejectRefresh(w, "")
 		return
 	case rec.state == refreshRotated:
 		s.mu.Unlock()
-		s.rejectRefresh(w, true)
+		s.rejectRefresh(w, c.ID)
 		return
 	}
 	u := s.users[rec.username]
@@ -68,11 +68,14 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 	s.answerGrant(w, g)
 }
 
-func (s *Server) rejectRefresh(w http.ResponseWriter, reuse bool) {
+// rejectRefresh answers 403 REFRESH_TOKEN_NOT_VALID; reusedID is the id of
+// a rotated-out token presented again, "" for any other rejection.
+func (s *Server) rejectRefresh(w http.ResponseWriter, reusedID string) {
 	s.mu.Lock()
 	s.stats.RefreshesRejected++
-	if reuse {
+	if reusedID != "" {
 		s.stats.RefreshReuse++
+		s.stats.ReuseByToken[reusedID]++
 	}
 	s.mu.Unlock()
 	writeError(w, http.StatusForbidden, codeRefreshTokenInvalid, "Refresh token is not valid", nil)
@@ -102,4 +105,19 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusOK)
+}
+
+// RefreshTokenLive reports whether a refresh with token would succeed now:
+// it is a refresh token this Server issued that was not rotated out,
+// logged out, revoked, nor expired. Tests use it to check that a client
+// stored the live token; it counts as no request.
+func (s *Server) RefreshTokenLive(token string) bool {
+	c, err := s.parse(token, false)
+	if err != nil || c.TokenType != tokenTypeRefresh {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec := s.sessions[c.ID]
+	return rec != nil && rec.state == refreshLive && s.now().Before(rec.expires)
 }

@@ -112,7 +112,7 @@ func New(cfg Config) (*Server, error) {
 		lastSMS:  map[string]string{},
 		faultFor: map[string]Fault{},
 		newConns: map[net.Conn]struct{}{},
-		stats:    Stats{ByPath: map[string]int{}},
+		stats:    Stats{ByPath: map[string]int{}, ReuseByToken: map[string]int{}},
 	}
 	for _, u := range cfg.Users {
 		s.AddUser(u)

@@ -20,6 +20,10 @@ type Stats struct {
 	Refreshes         int // 200 answers to token/refresh
 	RefreshesRejected int // 400 and 403 answers to token/refresh, RefreshReuse included
 	RefreshReuse      int // refreshes with a token already rotated out
+	// ReuseByToken splits RefreshReuse by the reused token's id (its jti
+	// claim), so a test can tell one token spent twice from two tokens
+	// spent once each.
+	ReuseByToken map[string]int
 
 	Logouts       int // 200 answers to logout
 	Self          int // 200 answers to users/self
@@ -33,6 +37,7 @@ func (s *Server) Stats() Stats {
 	defer s.mu.Unlock()
 	st := s.stats
 	st.ByPath = maps.Clone(s.stats.ByPath)
+	st.ReuseByToken = maps.Clone(s.stats.ReuseByToken)
 	return st
 }
 
