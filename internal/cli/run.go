@@ -92,15 +92,13 @@ func runAgent(ctx context.Context, e *env, o runOptions) error {
 		}
 	}
 
+	// The keyring is probed in the background: a keyring that hangs must
+	// not keep the socket from answering.
 	store := o.store
+	var opening *openingStore
 	if store == nil {
-		pctx, cancel := context.WithTimeout(ctx, keyringTimeout)
-		store, err = keyring.Open(pctx, keyring.Options{})
-		cancel()
-		if err != nil {
-			log.Warn("no OS keyring: the session is kept in memory only and a restart will ask for the password again", "reason", err)
-			store = keyring.NewMemory("no OS keyring (" + err.Error() + "): the session is kept in memory only")
-		}
+		opening = openStore(ctx, log)
+		store = opening
 	}
 	if baseURL == "" {
 		if baseURL, err = savedURL(ctx, store); err != nil {
@@ -124,10 +122,17 @@ func runAgent(ctx context.Context, e *env, o runOptions) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 	ran := make(chan error, 1)
-	go func() { ran <- a.Run(ctx) }()
+	go func() {
+		if opening != nil {
+			// The resume reads the store: it starts once the probe is done,
+			// so its own deadline is not spent waiting for the probe.
+			opening.waitOpened()
+		}
+		log.Info("session store ready", "store", store.Info().Kind)
+		ran <- a.Run(ctx)
+	}()
 
-	info := store.Info()
-	log.Info("biot-agent serving", "version", Version(), "socket", path, "biot", baseURL, "store", info.Kind)
+	log.Info("biot-agent serving", "version", Version(), "socket", path, "biot", baseURL)
 	if o.ready != nil {
 		o.ready(path)
 	}
@@ -140,6 +145,9 @@ func runAgent(ctx context.Context, e *env, o runOptions) error {
 		}
 	}()
 	if o.headless {
+		// Said once, like the tray's own "no tray icon" lines, so a person
+		// who expected an icon reads why there is none.
+		log.Info("no tray icon: --headless")
 		<-ctx.Done()
 	} else {
 		// The tray runs here, on the main goroutine, as systray needs.
