@@ -1,13 +1,17 @@
 package cli_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"biot-agent/agent"
 	"biot-agent/agent/biotsim"
 	"biot-agent/ipc"
 )
@@ -117,4 +121,87 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 		case <-tick.C:
 		}
 	}
+}
+
+// eventLog is every event an agent published, read from its socket as a
+// tray or script would (GET /v1/events).
+type eventLog struct {
+	mu     sync.Mutex
+	events []agent.Event
+}
+
+// follow subscribes to the agent's events until the test ends.
+func (a *agentProc) follow() *eventLog {
+	t := a.w.t
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel) // registered after startAgent's: runs before the agent stops
+	ch, err := a.client.Events(ctx)
+	if err != nil {
+		t.Fatalf("events: %v", err)
+	}
+	l := &eventLog{}
+	go func() {
+		for ev := range ch {
+			l.mu.Lock()
+			l.events = append(l.events, ev)
+			l.mu.Unlock()
+		}
+	}()
+	return l
+}
+
+func (l *eventLog) all() []agent.Event {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]agent.Event(nil), l.events...)
+}
+
+// states lists the states the events went through, without repeats.
+func (l *eventLog) states() []agent.State {
+	var out []agent.State
+	for _, ev := range l.all() {
+		if len(out) == 0 || out[len(out)-1] != ev.Status.State {
+			out = append(out, ev.Status.State)
+		}
+	}
+	return out
+}
+
+// waitStatus polls the agent's status until cond holds, and returns it.
+func (a *agentProc) waitStatus(timeout time.Duration, what string, cond func(ipc.StatusResponse) bool) ipc.StatusResponse {
+	t := a.w.t
+	t.Helper()
+	var st ipc.StatusResponse
+	waitFor(t, timeout, what, func() bool {
+		if a.exited() {
+			t.Fatalf("%s exited while the test waited for %s: %+v", a.name, what, a.res)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		var err error
+		st, err = a.client.Status(ctx)
+		return err == nil && cond(st)
+	})
+	return st
+}
+
+// tokenNow asks the agent's socket for a token, recording it as a secret.
+func (a *agentProc) tokenNow(minValid time.Duration) (agent.Token, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tok, err := a.client.Token(ctx, ipc.TokenOptions{MinValid: minValid})
+	if err == nil {
+		a.w.secrets.addToken("an access token", tok.Token)
+	}
+	return tok, err
+}
+
+// errCode is the local API's error code of err, or "".
+func errCode(err error) string {
+	var ie *ipc.Error
+	if errors.As(err, &ie) {
+		return ie.Code
+	}
+	return ""
 }

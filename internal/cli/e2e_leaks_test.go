@@ -63,8 +63,8 @@ func (s *secretSet) len() int {
 }
 
 // checkNoLeaks fails the test if a secret it saw is in any output but a
-// token printed by "token", or in any file under the world's home and XDG
-// folders. It runs in Cleanup, after the agents stopped.
+// token printed by "token", or in any file under the world's home, XDG
+// and temporary folders. It runs in Cleanup, after the agents stopped.
 func (w *world) checkNoLeaks() {
 	t := w.t
 	t.Helper()
@@ -76,7 +76,7 @@ func (w *world) checkNoLeaks() {
 			t.Errorf("%s holds secrets: %s", o.what, strings.Join(found, ", "))
 		}
 	}
-	for _, root := range []string{w.home, w.runtime, w.state, w.config} {
+	for _, root := range []string{w.home, w.runtime, w.state, w.config, w.tmp} {
 		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || !d.Type().IsRegular() {
 				return err

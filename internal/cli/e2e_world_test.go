@@ -32,12 +32,12 @@ type world struct {
 	sim *biotsim.Server // nil for a world without BioT (the demo brings its own)
 	// dir is short, so the socket path stays far below the 108-byte limit
 	// whatever the test's name.
-	dir                          string
-	home, runtime, state, config string
-	env                          []string
-	secrets                      *secretSet
-	mu                           sync.Mutex
-	outputs                      []output // what commands and agents printed
+	dir                               string
+	home, runtime, state, config, tmp string
+	env                               []string
+	secrets                           *secretSet
+	mu                                sync.Mutex
+	outputs                           []output // what commands and agents printed
 }
 
 // output is one stream a biot-agent process printed, for the leak check.
@@ -65,7 +65,8 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	w := &world{t: t, dir: dir, secrets: &secretSet{}}
 	w.home, w.runtime = filepath.Join(dir, "home"), filepath.Join(dir, "run")
 	w.state, w.config = filepath.Join(dir, "state"), filepath.Join(dir, "config")
-	for _, p := range []string{w.home, w.runtime, w.state, w.config} {
+	w.tmp = filepath.Join(dir, "tmp") // the temporary folder of every process of the world
+	for _, p := range []string{w.home, w.runtime, w.state, w.config, w.tmp} {
 		if err := os.Mkdir(p, 0o700); err != nil {
 			t.Fatal(err)
 		}
@@ -82,6 +83,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 		"XDG_RUNTIME_DIR=" + w.runtime,
 		"XDG_STATE_HOME=" + w.state,
 		"XDG_CONFIG_HOME=" + w.config,
+		"TMPDIR=" + w.tmp,
 		"DBUS_SESSION_BUS_ADDRESS=" + bus,
 		"PATH=" + binDir + string(os.PathListSeparator) + os.Getenv("PATH"),
 		"LANG=C.UTF-8",
