@@ -84,6 +84,12 @@ func shortDuration(d time.Duration) string {
 // wantsText reports whether the Accept header names text/plain before
 // application/json.
 func wantsText(accept string) bool {
+	switch accept { // what clients send, answered without parsing
+	case "text/plain":
+		return true
+	case "application/json", "":
+		return false
+	}
 	for part := range strings.SplitSeq(accept, ",") {
 		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
 		if err != nil {
@@ -119,7 +125,10 @@ func waitable(err error) bool {
 // end it, so a client can wait for the person to sign in.
 func (s *Server) waitToken(ctx context.Context, minValid, wait time.Duration) (agent.Token, error) {
 	if wait == 0 {
-		return s.token(ctx, minValid)
+		// No deadline of its own: allowTime bounded the request by
+		// requestBudget already (its read deadline cancels ctx), and a
+		// timer per request is a measurable part of a token's cost.
+		return s.Backend.Token(ctx, minValid)
 	}
 	// Subscribe before the first try, so no change slips between them.
 	events, cancel := s.Backend.Subscribe()

@@ -3,6 +3,7 @@ package ipc
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -101,8 +102,12 @@ func (s *Server) handler() http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
+			// Asked first, so that a request not logged builds no log
+			// arguments: they are a measurable part of a token's cost.
 			// The query holds only durations; never log headers or bodies.
-			s.log().Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "took", time.Since(start).Round(time.Millisecond))
+			if lg := s.log(); lg.Enabled(r.Context(), slog.LevelDebug) {
+				lg.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "took", time.Since(start).Round(time.Millisecond))
+			}
 		}()
 		w = rec
 		w.Header().Set("Cache-Control", "no-store")
@@ -197,6 +202,15 @@ func (r *statusRecorder) Write(p []byte) (int, error) {
 		r.status = http.StatusOK
 	}
 	return r.ResponseWriter.Write(p)
+}
+
+// WriteString passes strings through without a copy to bytes, as
+// net/http's own ResponseWriter takes them (io.WriteString finds it here).
+func (r *statusRecorder) WriteString(s string) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return io.WriteString(r.ResponseWriter, s)
 }
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

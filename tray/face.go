@@ -9,13 +9,17 @@ import (
 	"sync/atomic"
 	"time"
 
+	"biot-agent/agent"
 	"biot-agent/assets"
 
 	"fyne.io/systray"
 )
 
-// tick is how often the face looks at the clock, for "retrying in 40 s"
-// and for "Sign in…" as the session nears its end.
+// tick is how often the face looks at the clock while it shows a
+// countdown ("retrying in 40 s"). Nothing else it shows changes with time
+// alone: "Sign in…" near the session's end comes with the heads-up, whose
+// timer (tray.watch) redraws the face; so a signed-in agent left alone
+// does not wake for the tray.
 const tick = 5 * time.Second
 
 // run waits for a tray host, then runs systray on this (the main)
@@ -178,6 +182,10 @@ func (f *face) forward(clicked <-chan struct{}, do func()) {
 func (f *face) render() {
 	for {
 		force := false
+		var ticked <-chan time.Time
+		if f.t.countingDown() {
+			ticked = f.t.cfg.Clock.After(tick)
+		}
 		select {
 		case <-f.done:
 			return
@@ -185,11 +193,19 @@ func (f *face) render() {
 		case <-f.force:
 			force = true
 		case <-systray.TrayOpenedCh: // the menu opened: make the countdown current
-		case <-f.t.cfg.Clock.After(tick):
+		case <-ticked:
 		}
 		v, auto := f.t.view()
 		f.update(v, auto, force)
 	}
+}
+
+// countingDown reports whether the view shows a countdown to the next
+// try, which only the clock keeps current.
+func (t *tray) countingDown() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.status.State == agent.StateOffline
 }
 
 // apply gives systray what differs from what it shows, or everything when

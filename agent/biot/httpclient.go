@@ -31,6 +31,13 @@ const (
 // the credentials to another host. The call fails with a *RedirectError
 // (inside a *url.Error) instead.
 func NewHTTPClient(roots *x509.CertPool) *http.Client {
+	if roots == nil {
+		// Go parses the system's roots (some 150 certificates, several
+		// milliseconds) on the first handshake that needs them. Start now,
+		// so that the first call to BioT, often the refresh a waiting
+		// script needs right after the agent starts, does not pay for it.
+		go func() { _, _ = x509.SystemCertPool() }()
+	}
 	dialer := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
 		Proxy:       http.ProxyFromEnvironment,

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // LockedMinutes returns how many minutes a locked account stays locked,
@@ -120,22 +121,29 @@ func minutesFromFloat(f float64) (int, bool) {
 	return int(math.Ceil(f)), true
 }
 
+// The patterns of minutesInText, compiled on first use (a locked account)
+// rather than at package init, which every run of the binary pays.
 var (
-	numberBeforeMin = regexp.MustCompile(`(?i)(\d+)\s*(?:more\s+)?min`)
-	numberAfterKey  = regexp.MustCompile(`(?i)timeLeftInMinutes\D{0,5}?(\d+)`)
-	loneNumber      = regexp.MustCompile(`(?:^|[\s(\[:=])(\d+)(?:$|[\s)\].,;:])`)
+	numberBeforeMin = lazyRegexp(`(?i)(\d+)\s*(?:more\s+)?min`)
+	numberAfterKey  = lazyRegexp(`(?i)timeLeftInMinutes\D{0,5}?(\d+)`)
+	loneNumber      = lazyRegexp(`(?:^|[\s(\[:=])(\d+)(?:$|[\s)\].,;:])`)
 )
+
+// lazyRegexp compiles expr the first time the returned function is called.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // minutesInText finds the minutes in a message such as "User is locked,
 // try again in 15 minutes": a number before "min", after
 // "timeLeftInMinutes", or the only number standing alone.
 func minutesInText(s string) (int, bool) {
-	for _, re := range []*regexp.Regexp{numberBeforeMin, numberAfterKey} {
+	for _, re := range []*regexp.Regexp{numberBeforeMin(), numberAfterKey()} {
 		if m := re.FindStringSubmatch(s); m != nil {
 			return minutesFloat(m[1])
 		}
 	}
-	if all := loneNumber.FindAllStringSubmatch(s, 2); len(all) == 1 {
+	if all := loneNumber().FindAllStringSubmatch(s, 2); len(all) == 1 {
 		return minutesFloat(all[0][1])
 	}
 	return 0, false

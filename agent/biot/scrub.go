@@ -1,16 +1,15 @@
 package biot
 
-import (
-	"regexp"
-	"strings"
-)
+import "strings"
 
 const redacted = "[redacted]"
 
 // jwtShape matches anything that looks like a JWT (header.payload.signature,
 // the header starting with {" in base64url), so that a token BioT quotes
-// back is hidden even when it is not one this request sent.
-var jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
+// back is hidden even when it is not one this request sent. It is compiled
+// on first use: only errors need it, and compiling at package init would
+// cost every run of the binary, `biot-agent token` included.
+var jwtShape = lazyRegexp(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
 
 // scrub hides secrets and JWT-shaped strings in s.
 func scrub(s string, secrets []string) string {
@@ -19,5 +18,5 @@ func scrub(s string, secrets []string) string {
 			s = strings.ReplaceAll(s, sec, redacted)
 		}
 	}
-	return jwtShape.ReplaceAllString(s, redacted)
+	return jwtShape().ReplaceAllString(s, redacted)
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 )
@@ -61,6 +62,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "biot-agent: unknown command %q\n\n", args[0])
 		printHelp(stderr)
 		return exitUsage
+	}
+	if c.name != "run" && c.name != "demo" {
+		// fyne.io/systray locks the main goroutine to the main thread in
+		// its init, for the tray that run and demo show. Other commands let
+		// go: while it is locked, each wait of the main goroutine (on the
+		// socket, say) hands its thread's work to another thread and back,
+		// which a one-shot command such as "token" pays for in time.
+		runtime.UnlockOSThread()
 	}
 	fs := flag.NewFlagSet("biot-agent "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)

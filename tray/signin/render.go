@@ -6,12 +6,19 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"sync"
 )
 
 //go:embed page.html
 var pageHTML string
 
-var pageTemplate = template.Must(template.New("page").Parse(pageHTML))
+// pageTemplate is parsed on first use, not at package init: every run of
+// the binary, `biot-agent token` included, would otherwise pay for parsing
+// a page only the tray's sign-in ever shows. The tests render every step,
+// so a broken template still fails them.
+var pageTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(pageHTML))
+})
 
 // view is what the template shows.
 type view struct {
@@ -40,7 +47,7 @@ func (v view) Action() string { return "/" + v.Secret + "/" }
 // field.
 func (s *Server) render(w http.ResponseWriter, status int, v view) {
 	var buf bytes.Buffer
-	if err := pageTemplate.Execute(&buf, v); err != nil {
+	if err := pageTemplate().Execute(&buf, v); err != nil {
 		s.log.Error("sign-in page: template failed", "err", err)
 		http.Error(w, "the sign-in page could not be shown", http.StatusInternalServerError)
 		return
