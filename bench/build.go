@@ -1,0 +1,108 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"debug/elf"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Binaries are the programs the process benchmarks run, built for this run.
+type Binaries struct {
+	// Agent is biot-agent built as the release is (packaging/build.sh):
+	// CGO_ENABLED=0, -trimpath, -ldflags "-s -w".
+	Agent string
+	// AgentDebug is the same without -s -w: symbols and DWARF kept.
+	AgentDebug string
+	// GoFloor is bench/cmd/gofloor: a Go program that does nothing
+	// ("gofloor exit") or holds a listener ("gofloor listen PATH").
+	GoFloor string
+
+	AgentBytes, AgentDebugBytes, GoFloorBytes int64
+	// AgentLoaded is what the release binary maps into memory: its
+	// loadable segments (code, read-only data, data) as stored in the
+	// file, without the zeroed part of bss.
+	AgentLoaded int64
+}
+
+// ModuleRoot is the folder of biot-agent's go.mod, found by the go command
+// from the current folder.
+func ModuleRoot(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	mod := strings.TrimSpace(string(out))
+	if mod == "" || mod == os.DevNull {
+		return "", fmt.Errorf("not inside the biot-agent module (go env GOMOD is %q)", mod)
+	}
+	return filepath.Dir(mod), nil
+}
+
+// Build builds the binaries into dir.
+func Build(ctx context.Context, root, dir string) (Binaries, error) {
+	b := Binaries{
+		Agent:      filepath.Join(dir, "biot-agent"),
+		AgentDebug: filepath.Join(dir, "biot-agent-debug"),
+		GoFloor:    filepath.Join(dir, "gofloor"),
+	}
+	builds := []struct {
+		out  string
+		args []string
+	}{
+		{b.Agent, []string{"-trimpath", "-ldflags", "-s -w", "."}},
+		{b.AgentDebug, []string{"-trimpath", "."}},
+		{b.GoFloor, []string{"-trimpath", "-ldflags", "-s -w", "./bench/cmd/gofloor"}},
+	}
+	for _, bl := range builds {
+		args := append([]string{"build", "-o", bl.out}, bl.args...)
+		cmd := exec.CommandContext(ctx, "go", args...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			return b, fmt.Errorf("go %s: %w: %s", strings.Join(args, " "), err, stderr.String())
+		}
+	}
+	var err error
+	if b.AgentBytes, err = fileSize(b.Agent); err != nil {
+		return b, err
+	}
+	if b.AgentDebugBytes, err = fileSize(b.AgentDebug); err != nil {
+		return b, err
+	}
+	if b.GoFloorBytes, err = fileSize(b.GoFloor); err != nil {
+		return b, err
+	}
+	b.AgentLoaded, err = loadedBytes(b.Agent)
+	return b, err
+}
+
+// loadedBytes sums the file sizes of an ELF binary's loadable segments.
+func loadedBytes(path string) (int64, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	var n int64
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD {
+			n += int64(p.Filesz)
+		}
+	}
+	return n, nil
+}
+
+func fileSize(path string) (int64, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
+}

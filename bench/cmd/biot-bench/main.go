@@ -1,0 +1,218 @@
+// Command biot-bench measures what biot-agent costs, beside the floors it
+// is compared to, and writes the report.
+//
+//	go run ./bench/cmd/biot-bench [-out docs] [-smoke] [-only socket,cli,...]
+//
+// It builds the binaries it runs (as the release is built), runs every
+// benchmark of package biot-agent/bench in turn, and writes
+// PERFORMANCE.md, fleet.png and results.json into -out. With -smoke every
+// benchmark runs once, small, and the report says it is a smoke run; the
+// exit code is 1 when a benchmark fails. Run it from the module.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"biot-agent/bench"
+)
+
+// benchmarks in the order they run; -only picks some.
+var benchmarks = []string{"socket", "storm", "cli", "startup", "idle", "fleet"}
+
+func main() {
+	out := flag.String("out", "docs", "the `folder` for PERFORMANCE.md, fleet.png and results.json")
+	smoke := flag.Bool("smoke", false, "run every benchmark once, small, as a smoke test")
+	only := flag.String("only", "", "run only these benchmarks (comma-separated: "+strings.Join(benchmarks, ", ")+")")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *out, *smoke, *only); err != nil {
+		fmt.Fprintln(os.Stderr, "biot-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, out string, smoke bool, only string) error {
+	picked := benchmarks
+	if only != "" {
+		picked = strings.Split(only, ",")
+		for _, b := range picked {
+			if !slices.Contains(benchmarks, b) {
+				return fmt.Errorf("no benchmark %q (there are: %s)", b, strings.Join(benchmarks, ", "))
+			}
+		}
+	}
+	begin := time.Now()
+	res := &bench.Results{Date: begin, Smoke: smoke, Command: "bench/run.sh", Failed: map[string]string{}}
+	if smoke {
+		res.Command = ".ci/bench-smoke"
+	}
+	res.Machine = bench.ReadMachine(ctx)
+	root, err := bench.ModuleRoot(ctx)
+	if err != nil {
+		return err
+	}
+	bin, err := os.MkdirTemp("", "biot-bench-bin-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(bin)
+	say("building the binaries")
+	if res.Build, err = bench.Build(ctx, root, bin); err != nil {
+		return err
+	}
+	for _, name := range picked {
+		t0 := time.Now()
+		say("running %s", name)
+		if err := runOne(ctx, name, smoke, res); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			res.Failed[name] = err.Error()
+			say("%s failed: %v", name, err)
+			continue
+		}
+		say("%s took %s", name, time.Since(t0).Round(100*time.Millisecond))
+	}
+	res.Machine.LoadEnd = bench.LoadAvg()
+	res.Took = time.Since(begin)
+	if err := write(out, res); err != nil {
+		return err
+	}
+	for _, v := range res.Verdicts() {
+		say("%-8s %s: %s", verdictWord(v.Met), v.Goal, v.Measured)
+	}
+	if len(res.Failed) > 0 {
+		return fmt.Errorf("%d benchmark(s) failed: %s", len(res.Failed), strings.Join(keys(res.Failed), ", "))
+	}
+	return nil
+}
+
+// runOne runs the benchmark name into res.
+func runOne(ctx context.Context, name string, smoke bool, res *bench.Results) error {
+	var err error
+	switch name {
+	case "socket":
+		cfg := bench.SocketConfig{}
+		if smoke {
+			cfg = bench.SocketConfig{Rounds: 1, Segment: 50 * time.Millisecond}
+		}
+		var r bench.SocketResult
+		r, err = bench.SocketBench(ctx, cfg)
+		res.Socket = &r
+	case "storm":
+		cfg := bench.StormConfig{}
+		if smoke {
+			cfg = bench.StormConfig{Clients: 100, Storms: 1}
+		}
+		var r bench.StormResult
+		r, err = bench.StormBench(ctx, cfg)
+		res.Storm = &r
+	case "cli":
+		cfg := bench.CLIConfig{Bin: res.Build}
+		if smoke {
+			cfg.Runs, cfg.HyperfineRuns = 5, 3
+		}
+		var r bench.CLIResult
+		r, err = bench.CLIBench(ctx, cfg)
+		res.CLI = &r
+	case "startup":
+		cfg := bench.StartupConfig{Bin: res.Build}
+		if smoke {
+			cfg.Runs = 2
+		}
+		var r bench.StartupResult
+		r, err = bench.StartupBench(ctx, cfg)
+		res.Startup = &r
+	case "idle":
+		cfg := bench.IdleConfig{Bin: res.Build}
+		if smoke {
+			cfg.Settle, cfg.Window = 2*time.Second, 2*time.Second
+		}
+		var r bench.IdleResult
+		r, err = bench.IdleBench(ctx, cfg)
+		res.Idle = &r
+	case "fleet":
+		cfg := bench.FleetConfig{}
+		if smoke {
+			cfg.Agents = 100
+		}
+		var r bench.FleetResult
+		r, err = bench.FleetBench(ctx, cfg)
+		res.Fleet = &r
+	default:
+		err = errors.New("unknown benchmark")
+	}
+	return err
+}
+
+// write writes the report, the plot and the figures into out.
+func write(out string, res *bench.Results) error {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	if res.Fleet != nil && len(res.Fleet.Curves) > 0 {
+		res.Plot = "fleet.png"
+		f, err := os.Create(filepath.Join(out, res.Plot))
+		if err != nil {
+			return err
+		}
+		err = res.Fleet.Plot().WritePNG(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("plot: %w", err)
+		}
+	}
+	js, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(out, "results.json"), append(js, '\n'), 0o644); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(out, "PERFORMANCE.md"))
+	if err != nil {
+		return err
+	}
+	err = res.WriteMarkdown(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		say("wrote %s", filepath.Join(out, "PERFORMANCE.md"))
+	}
+	return err
+}
+
+func say(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "biot-bench: "+format+"\n", args...)
+}
+
+func verdictWord(met bool) string {
+	if met {
+		return "met"
+	}
+	return "MISSED"
+}
+
+func keys(m map[string]string) []string {
+	var k []string
+	for name := range m {
+		k = append(k, name)
+	}
+	slices.Sort(k)
+	return k
+}

@@ -1,0 +1,39 @@
+// Package bench measures what biot-agent costs, side by side with the floors
+// it is compared to, in one run on one machine.
+//
+// Shared machines are noisy, so nothing here asserts a time: each
+// measurement runs the agent and its reference in the same run, interleaved
+// where it can, and reports medians, 99th percentiles and their ratio. The
+// program bench/cmd/biot-bench runs them all and writes docs/PERFORMANCE.md
+// and the fleet plot; bench/run.sh is the one command for it, and
+// .ci/bench-smoke runs everything once, small, as a smoke test.
+//
+// What is measured, and against what:
+//
+//   - [SocketBench]: a token over the agent's socket through the Go client
+//     ([ipc.Client], one persistent connection per client) at several
+//     concurrencies, beside a bare net/http server on a Unix socket that
+//     answers a fixed 1 KB token (the HTTP floor) and a bare line protocol
+//     (the floor of the socket itself).
+//   - [CLIBench]: the whole process `biot-agent token` beside `ssh-add -l`
+//     against a private ssh-agent, the two taking turns run by run (and
+//     timed again by hyperfine, when it is installed).
+//   - [IdleBench]: resident memory and wake-ups of a signed-in agent left
+//     alone, headless and with the tray, beside a bare Go program holding a
+//     listener.
+//   - [StormBench]: 1,000 concurrent token requests that all need a refresh,
+//     which must share one call to BioT; beside the same storm needing no
+//     refresh, and at the HTTP floor.
+//   - [FleetBench]: 10,000 real agents' refresh loops, each on its own fake
+//     clock, through a five-minute BioT outage, beside the same fleet
+//     retrying at a fixed interval.
+//   - [StartupBench]: from exec to the first token, resuming a session
+//     stored in a real keyring; and the size of the binary.
+//
+// The agents measured are the real ones: [agent.Agent] behind [ipc.Server]
+// on a real socket, against the simulator (package biotsim) over real
+// HTTPS, or the real binary as a child process. The one stand-in is the
+// fleet's BioT (see fleet_server.go), because ten thousand simulated
+// sessions over HTTPS would measure the simulator's RSA signatures rather
+// than the agents' timing.
+package bench

@@ -1,0 +1,265 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Results is everything one run measured.
+type Results struct {
+	Date    time.Time      `json:"date"`
+	Command string         `json:"command"`
+	Smoke   bool           `json:"smoke"`
+	Machine Machine        `json:"machine"`
+	Build   Binaries       `json:"build"`
+	Socket  *SocketResult  `json:"socket,omitempty"`
+	CLI     *CLIResult     `json:"cli,omitempty"`
+	Idle    *IdleResult    `json:"idle,omitempty"`
+	Storm   *StormResult   `json:"storm,omitempty"`
+	Fleet   *FleetResult   `json:"fleet,omitempty"`
+	Startup *StartupResult `json:"startup,omitempty"`
+	// Failed names each benchmark that could not run, and why.
+	Failed map[string]string `json:"failed,omitempty"`
+	Took   time.Duration     `json:"took"`
+	// Plot is the file name of the fleet plot, beside the report.
+	Plot string `json:"plot"`
+}
+
+// The goals of issue 6.
+const (
+	goalSocketP50   = 1.2
+	goalSocketRate  = 0.8
+	goalCLIRatio    = 0.75
+	goalRSSHeadless = 10 << 10 // KiB
+	goalRSSTray     = 12 << 10
+	goalOurWakes    = 1.0 // per minute, beyond Go's own
+	goalStormSlack  = 10 * time.Millisecond
+	goalFleetRatio  = 0.1
+	goalFleetBack   = time.Minute
+)
+
+// Verdict is one goal's outcome.
+type Verdict struct {
+	Goal, Measured string
+	Met            bool
+}
+
+// Verdicts judges every goal the run measured.
+func (r *Results) Verdicts() []Verdict {
+	var v []Verdict
+	if s := r.Socket; s != nil {
+		for _, server := range []string{ServerIPCPlain, ServerIPCJSON} {
+			worstP50, worstRate := 0.0, 10.0
+			var parts []string
+			for _, c := range concurrencies(s) {
+				floor, ours := s.Row(ServerHTTP, c), s.Row(server, c)
+				p := ratio(float64(ours.Summary.P50), float64(floor.Summary.P50))
+				q := ratio(ours.PerSecond, floor.PerSecond)
+				worstP50, worstRate = max(worstP50, p), min(worstRate, q)
+				parts = append(parts, fmt.Sprintf("%d: %.2f× / %.0f %%", c, p, 100*q))
+			}
+			v = append(v, Verdict{
+				Goal:     fmt.Sprintf("1. %s: p50 ≤ %.1f× the HTTP floor, req/s ≥ %.0f %% of it", shortServer(server), goalSocketP50, 100*goalSocketRate),
+				Measured: "by clients: " + strings.Join(parts, "; "),
+				Met:      worstP50 <= goalSocketP50 && worstRate >= goalSocketRate,
+			})
+		}
+	}
+	if c := r.CLI; c != nil {
+		v = append(v, Verdict{
+			Goal:     fmt.Sprintf("2. `biot-agent token` ≤ %.2f× the time of `ssh-add -l` (p50)", goalCLIRatio),
+			Measured: fmt.Sprintf("%s vs %s: %.2f×", ms2(c.Row(CmdToken).Summary.P50), ms2(c.Row(CmdSSHAdd).Summary.P50), c.Ratio),
+			Met:      c.Ratio > 0 && c.Ratio <= goalCLIRatio,
+		})
+	}
+	if i := r.Idle; i != nil {
+		h, t, f := i.Row(IdleHeadless), i.Row(IdleTray), i.Row(IdleFloor)
+		v = append(v, Verdict{
+			Goal:     "3. RSS after 60 s idle ≤ 10 MiB headless, ≤ 12 MiB with the tray",
+			Measured: fmt.Sprintf("headless %s, tray %s (of which file-backed %s and %s)", mib(h.Mem.RSS), mib(t.Mem.RSS), mib(h.Mem.File), mib(t.Mem.File)),
+			Met:      h.Mem.RSS <= goalRSSHeadless && t.Mem.RSS <= goalRSSTray,
+		})
+		v = append(v, Verdict{
+			Goal: "3. at most 1 wake-up a minute of ours beyond Go's own, between refreshes",
+			Measured: fmt.Sprintf("wake-ups (bursts of switches): headless %.1f, tray %.1f, bare Go %.1f a minute (ours: %+.1f, %+.1f); "+
+				"voluntary switches: %.0f, %.0f and %.0f a minute",
+				h.BurstsPerMin, t.BurstsPerMin, f.BurstsPerMin, h.BurstsPerMin-f.BurstsPerMin, t.BurstsPerMin-f.BurstsPerMin,
+				h.WakesPerMin, t.WakesPerMin, f.WakesPerMin),
+			Met: h.BurstsPerMin-f.BurstsPerMin <= goalOurWakes && t.BurstsPerMin-f.BurstsPerMin <= goalOurWakes && h.RefreshesSeen == 0 && t.RefreshesSeen == 0,
+		})
+	}
+	if s := r.Storm; s != nil {
+		one := true
+		for _, st := range s.Storms {
+			one = one && st.Refreshes == 1
+		}
+		limit := s.RefreshRTT.P50 + goalStormSlack
+		v = append(v, Verdict{
+			Goal:     fmt.Sprintf("4. %s concurrent requests forcing a refresh: exactly 1 refresh upstream", thousands(s.Clients)),
+			Measured: "refreshes per storm: " + stormRefreshes(s),
+			Met:      one,
+		})
+		v = append(v, Verdict{
+			Goal: "4. … and p99 ≤ the refresh's round trip + 10 ms",
+			Measured: fmt.Sprintf("p99 %s vs %s (round trip %s + 10 ms); the same storms at the bare HTTP floor, no refresh at all: p99 %s",
+				ms2(s.All.P99), ms2(limit), ms2(s.RefreshRTT.P50), ms2(s.Floor.P99)),
+			Met: s.All.P99 <= limit,
+		})
+		v = append(v, Verdict{
+			Goal:     "4. … read as: the refresh adds ≤ its round trip + 10 ms to what the storm costs at the HTTP floor",
+			Measured: fmt.Sprintf("p99 %s − floor p99 %s = %s vs %s", ms2(s.All.P99), ms2(s.Floor.P99), ms2(s.All.P99-s.Floor.P99), ms2(limit)),
+			Met:      s.All.P99-s.Floor.P99 <= limit,
+		})
+	}
+	if f := r.Fleet; f != nil {
+		naive, ours := f.Curve(PolicyNaive.Name), f.Curve(PolicyAgent.Name)
+		rt := ratio(float64(ours.Peak), float64(naive.Peak))
+		v = append(v, Verdict{
+			Goal:     "5. fleet after a 5-minute outage: our peak ≤ 1/10 of the naive one",
+			Measured: fmt.Sprintf("%d vs %d requests/s: %.2f", ours.Peak, naive.Peak, rt),
+			Met:      rt <= goalFleetRatio,
+		})
+		v = append(v, Verdict{
+			Goal:     "5. every agent back within a minute of BioT",
+			Measured: fmt.Sprintf("%d agents saw the outage; back after p50 %s, max %s; %d not back", ours.Failed, secs(ours.Back.P50), secs(ours.Back.Max), ours.NotBack),
+			Met:      ours.NotBack == 0 && ours.Back.Max <= goalFleetBack,
+		})
+	}
+	return v
+}
+
+// Curve finds the curve of policy.
+func (r FleetResult) Curve(policy string) FleetCurve {
+	for _, c := range r.Curves {
+		if c.Policy == policy {
+			return c
+		}
+	}
+	return FleetCurve{}
+}
+
+func stormRefreshes(s *StormResult) string {
+	var p []string
+	for _, st := range s.Storms {
+		p = append(p, fmt.Sprint(st.Refreshes))
+	}
+	return strings.Join(p, ", ")
+}
+
+func concurrencies(s *SocketResult) []int {
+	var cs []int
+	seen := map[int]bool{}
+	for _, r := range s.Rows {
+		if !seen[r.Concurrency] {
+			seen[r.Concurrency] = true
+			cs = append(cs, r.Concurrency)
+		}
+	}
+	return cs
+}
+
+func shortServer(s string) string {
+	switch s {
+	case ServerIPCPlain:
+		return "ipc.Client.TokenString"
+	case ServerIPCJSON:
+		return "ipc.Client.Token (JSON)"
+	}
+	return s
+}
+
+// us prints a duration in microseconds, ms2 in milliseconds, secs in
+// seconds.
+func us(d time.Duration) string { return fmt.Sprintf("%.1f µs", float64(d)/float64(time.Microsecond)) }
+func ms2(d time.Duration) string {
+	return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
+}
+func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
+
+// lat prints a latency at a scale that suits it.
+func lat(d time.Duration) string {
+	if d < time.Millisecond {
+		return us(d)
+	}
+	return ms2(d)
+}
+
+func mib(kib int) string { return fmt.Sprintf("%.1f MiB", float64(kib)/1024) }
+
+func mb(bytes int64) string {
+	return fmt.Sprintf("%.1f MB (%s bytes)", float64(bytes)/1e6, thousands(int(bytes)))
+}
+
+// WriteMarkdown writes the report.
+func (r *Results) WriteMarkdown(w io.Writer) error {
+	p := &printer{w: w}
+	p.f("# biot-agent: performance\n\n")
+	p.f("Written by `%s` on %s; %s. Every figure stands beside its reference, measured in the same run. "+
+		"The machine is shared and was busy with other work (see the load below), so the report gives medians, "+
+		"99th percentiles and ratios, and no figure here is a promise of a time.\n\n",
+		r.Command, r.Date.UTC().Format("2006-01-02 15:04 MST"), runKind(r))
+	m := r.Machine
+	p.f("## The machine\n\n")
+	p.f("| | |\n|---|---|\n")
+	p.f("| CPU | %s, %d CPUs (`nproc`) |\n| memory | %s |\n| kernel | Linux %s |\n| Go | %s |\n", m.CPU, m.CPUs, m.MemTotal, m.Kernel, m.Go)
+	p.f("| load average (1, 5, 15 min) | %s at the start, %s at the end |\n", m.LoadStart, m.LoadEnd)
+	p.f("| references | %s; %s |\n", nonEmpty(m.SSH, "ssh: unknown"), nonEmpty(m.Hyperfine, "hyperfine: not installed"))
+	p.f("| run took | %s |\n\n", r.Took.Round(time.Second))
+	p.f("## Verdicts\n\n| goal | measured | verdict |\n|---|---|---|\n")
+	for _, v := range r.Verdicts() {
+		p.f("| %s | %s | %s |\n", v.Goal, v.Measured, metWord(v.Met))
+	}
+	for name, why := range r.Failed {
+		p.f("| %s | could not run: %s | **not measured** |\n", name, strings.ReplaceAll(why, "|", "/"))
+	}
+	p.f("\n")
+	r.writeSocket(p)
+	r.writeCLI(p)
+	r.writeIdle(p)
+	r.writeStorm(p)
+	r.writeFleet(p)
+	r.writeStartup(p)
+	p.f("## How to run it\n\n")
+	p.f("```sh\nbench/run.sh              # everything, about 6 minutes; writes docs/PERFORMANCE.md and docs/fleet.png\n" +
+		".ci/bench-smoke          # each benchmark once, small: a smoke test for CI\n" +
+		"go test -run '^$' -bench . ./bench   # the Go benchmarks of the socket path, one by one\n```\n\n")
+	p.f("The harness is `bench/cmd/biot-bench` (package `biot-agent/bench`); it builds the binaries it runs itself, " +
+		"as `packaging/build.sh` builds the release (`CGO_ENABLED=0`, `-trimpath`, `-ldflags \"-s -w\"`), and needs " +
+		"Debian's dbus, gnome-keyring and openssh-client (hyperfine is optional: without it the Go harness times the processes).\n")
+	return p.err
+}
+
+func runKind(r *Results) string {
+	if r.Smoke {
+		return "a **smoke run** (every benchmark once, small): the figures show that the harness works, not what the agent costs"
+	}
+	return "a full run"
+}
+
+func nonEmpty(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
+}
+
+func metWord(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "**missed**"
+}
+
+// printer writes formatted text and keeps the first error.
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) f(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}
