@@ -161,20 +161,22 @@ func hungSocket(t *testing.T, path string) {
 	if err := os.Chmod(path, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	conns := make(chan net.Conn, 16)
+	var held []net.Conn // held open, never read
+	accepted := make(chan struct{})
 	go func() {
+		defer close(accepted)
 		for {
 			c, err := l.Accept()
 			if err != nil {
 				return
 			}
-			conns <- c // held open, never read
+			held = append(held, c)
 		}
 	}()
 	t.Cleanup(func() {
 		l.Close()
-		close(conns)
-		for c := range conns {
+		<-accepted // the accept loop is done: held is ours alone now
+		for _, c := range held {
 			c.Close()
 		}
 	})
