@@ -223,7 +223,7 @@ func runFleetAgent(ctx context.Context, cfg FleetConfig, p FleetPolicy, i int, h
 	period := cfg.TTL - min(cfg.TTL/4, 5*time.Minute)
 	start := epoch.Add(-cfg.Before - time.Duration(r.Float64()*float64(period)))
 	end := epoch.Add(cfg.Outage + cfg.After)
-	clk := fakeclock.New(start)
+	clk := &simClock{Clock: fakeclock.New(start)}
 	srv := &fleetServer{clk: clk, epoch: epoch, outage: cfg.Outage, ttl: cfg.TTL,
 		record: func(at time.Duration, _ bool) {
 			if b := int((at + cfg.Before) / time.Second); at >= -cfg.Before && b < len(hist) {
@@ -240,8 +240,7 @@ func runFleetAgent(ctx context.Context, cfg FleetConfig, p FleetPolicy, i int, h
 		OrganizationID: "fleet-org", RefreshToken: "fleet-refresh-0", RefreshExpiresAt: start.Add(24 * time.Hour)}); err != nil {
 		return out, err
 	}
-	sc := &simClock{Clock: clk}
-	acfg := agent.Config{Client: bc, Store: store, Clock: sc,
+	acfg := agent.Config{Client: bc, Store: store, Clock: clk,
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		BackoffBase: p.BackoffBase, BackoffMax: p.BackoffMax}
 	if p.Jitter != nil {
@@ -267,12 +266,7 @@ func runFleetAgent(ctx context.Context, cfg FleetConfig, p FleetPolicy, i int, h
 		// has recorded the outcome.
 		st, err := settled(ctx, events, now)
 		if err != nil {
-			cur := a.Status()
-			n, _ := clk.Waiters()
-			sc.mu.Lock()
-			d := sc.dbg[max(0, len(sc.dbg)-6):]
-			sc.mu.Unlock()
-			return out, fmt.Errorf("%w (DEBUG state %s next %v last %+v clock %v mono %v waiters %d %q)", err, cur.State, cur.NextRefreshAt, cur.LastRefresh.Time, clk.Now(), clk.Monotonic(), n, d)
+			return out, err
 		}
 		switch {
 		case st.LastRefresh.OK && out.failed && out.back < 0 && !now.Before(outageEnd):
