@@ -43,6 +43,9 @@ type AgentEnv struct {
 type AgentOptions struct {
 	Sim   biotsim.Config // Users is filled in
 	Clock agent.Clock    // nil: the system clock, also the simulator's
+	// Wrap, if set, wraps the transport of the agent's BioT client, to
+	// watch its calls.
+	Wrap func(http.RoundTripper) http.RoundTripper
 }
 
 // StartAgent starts a simulator and an agent on dir/agent.sock, signs in
@@ -56,7 +59,11 @@ func StartAgent(ctx context.Context, dir string, o AgentOptions) (*AgentEnv, err
 	if err != nil {
 		return nil, err
 	}
-	bc, err := biot.New(sim.URL(), biot.NewHTTPClient(sim.CertPool()), "bench")
+	hc := biot.NewHTTPClient(sim.CertPool())
+	if o.Wrap != nil {
+		hc.Transport = o.Wrap(hc.Transport)
+	}
+	bc, err := biot.New(sim.URL(), hc, "bench")
 	if err != nil {
 		sim.Close()
 		return nil, err

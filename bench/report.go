@@ -95,22 +95,24 @@ func (r *Results) Verdicts() []Verdict {
 		for _, st := range s.Storms {
 			one = one && st.Refreshes == 1
 		}
-		limit := s.RefreshRTT.P50 + goalStormSlack
 		v = append(v, Verdict{
 			Goal:     fmt.Sprintf("4. %s concurrent requests forcing a refresh: exactly 1 refresh upstream", thousands(s.Clients)),
 			Measured: "refreshes per storm: " + stormRefreshes(s),
 			Met:      one,
 		})
+		met, worst := true, ""
+		for i, st := range s.Storms {
+			limit := st.RefreshTook + goalStormSlack
+			if st.Summary.P99 > limit {
+				met = false
+			}
+			worst += fmt.Sprintf("%s storm %d: p99 %s, refresh %s", map[bool]string{true: "", false: ";"}[i == 0], i+1, ms2(st.Summary.P99), ms2(st.RefreshTook))
+		}
 		v = append(v, Verdict{
 			Goal: "4. … and p99 ≤ the refresh's round trip + 10 ms",
-			Measured: fmt.Sprintf("p99 %s vs %s (round trip %s + 10 ms); the same storms at the bare HTTP floor, no refresh at all: p99 %s",
-				ms2(s.All.P99), ms2(limit), ms2(s.RefreshRTT.P50), ms2(s.Floor.P99)),
-			Met: s.All.P99 <= limit,
-		})
-		v = append(v, Verdict{
-			Goal:     "4. … read as: the refresh adds ≤ its round trip + 10 ms to what the storm costs at the HTTP floor",
-			Measured: fmt.Sprintf("p99 %s − floor p99 %s = %s vs %s", ms2(s.All.P99), ms2(s.Floor.P99), ms2(s.All.P99-s.Floor.P99), ms2(limit)),
-			Met:      s.All.P99-s.Floor.P99 <= limit,
+			Measured: fmt.Sprintf("%s (the same storms at the bare HTTP floor, no refresh at all: p99 %s)",
+				strings.TrimSpace(worst), ms2(s.Floor.P99)),
+			Met: met,
 		})
 	}
 	if f := r.Fleet; f != nil {
@@ -197,7 +199,7 @@ func (r *Results) WriteMarkdown(w io.Writer) error {
 	p := &printer{w: w}
 	p.f("# biot-agent: performance\n\n")
 	p.f("Written by `%s` on %s; %s. Every figure stands beside its reference, measured in the same run. "+
-		"The machine is shared and was busy with other work (see the load below), so the report gives medians, "+
+		"The machine is shared with other work (its load is below), so the report gives medians, "+
 		"99th percentiles and ratios, and no figure here is a promise of a time.\n\n",
 		r.Command, r.Date.UTC().Format("2006-01-02 15:04 MST"), runKind(r))
 	m := r.Machine
@@ -221,13 +223,26 @@ func (r *Results) WriteMarkdown(w io.Writer) error {
 	r.writeStorm(p)
 	r.writeFleet(p)
 	r.writeStartup(p)
+	p.f("## Changed while measuring\n\n")
+	p.f("- The tray redrew its menu every 5 s, for a countdown only the offline state shows: 12 wake-ups a minute of a " +
+		"signed-in agent left alone. It now ticks only while it counts down (`tray/face.go`).\n" +
+		"- Every run of the binary compiled four regular expressions (`agent/biot`) and parsed the sign-in page's " +
+		"template (`tray/signin`) at package init; both are now made on first use. `biot-agent token` and the other " +
+		"one-shot commands let go of the main thread that fyne.io/systray locks in its init for the tray " +
+		"(`internal/cli/main.go`).\n" +
+		"- The token answer no longer copies the token to bytes on its way out (`WriteString` on the status " +
+		"recorder), builds no debug-log arguments when debug logging is off, answers `Accept: text/plain` and " +
+		"`application/json` without parsing them, and sets no per-request timer of its own when the request does not " +
+		"wait (the request's read deadline already bounds it) (`ipc`).\n" +
+		"- The agent starts parsing the system's root certificates when it builds its BioT client, so the first " +
+		"refresh after a start does not wait for it (`agent/biot/httpclient.go`).\n\n")
 	p.f("## How to run it\n\n")
-	p.f("```sh\nbench/run.sh              # everything, about 6 minutes; writes docs/PERFORMANCE.md and docs/fleet.png\n" +
+	p.f("```sh\nbench/run.sh              # everything, about 4 minutes; writes docs/PERFORMANCE.md and docs/fleet.png\n" +
 		".ci/bench-smoke          # each benchmark once, small: a smoke test for CI\n" +
-		"go test -run '^$' -bench . ./bench   # the Go benchmarks of the socket path, one by one\n```\n\n")
+		"go test -run '^$' -bench . ./bench   # the Go benchmarks: the socket path, a storm, a small fleet\n```\n\n")
 	p.f("The harness is `bench/cmd/biot-bench` (package `biot-agent/bench`); it builds the binaries it runs itself, " +
 		"as `packaging/build.sh` builds the release (`CGO_ENABLED=0`, `-trimpath`, `-ldflags \"-s -w\"`), and needs " +
-		"Debian's dbus, gnome-keyring and openssh-client (hyperfine is optional: without it the Go harness times the processes).\n")
+		"Debian's dbus, gnome-keyring and openssh-client (hyperfine is optional: it times the processes a second time, as a cross-check).\n")
 	return p.err
 }
 

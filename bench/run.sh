@@ -2,7 +2,7 @@
 # Runs every benchmark of biot-agent, side by side with its references, and
 # writes docs/PERFORMANCE.md, docs/fleet.png and docs/results.json:
 #
-#   bench/run.sh            # about 6 minutes on 2 CPUs
+#   bench/run.sh            # about 4 minutes on 2 CPUs
 #
 # It needs Go, and Debian's dbus, gnome-keyring and openssh-client (the
 # idle and start-up benchmarks start a private D-Bus session bus and

@@ -7,7 +7,9 @@
 // benchmark of package biot-agent/bench in turn, and writes
 // PERFORMANCE.md, fleet.png and results.json into -out. With -smoke every
 // benchmark runs once, small, and the report says it is a smoke run; the
-// exit code is 1 when a benchmark fails. Run it from the module.
+// exit code is 1 when a benchmark fails. With -render results.json it
+// measures nothing and writes the report again from those figures. Run it
+// from the module.
 package main
 
 import (
@@ -34,10 +36,17 @@ func main() {
 	out := flag.String("out", "docs", "the `folder` for PERFORMANCE.md, fleet.png and results.json")
 	smoke := flag.Bool("smoke", false, "run every benchmark once, small, as a smoke test")
 	only := flag.String("only", "", "run only these benchmarks (comma-separated: "+strings.Join(benchmarks, ", ")+")")
+	render := flag.String("render", "", "measure nothing: write the report again from the figures in this results.json `file`")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *out, *smoke, *only); err != nil {
+	var err error
+	if *render != "" {
+		err = rerender(*render, *out)
+	} else {
+		err = run(ctx, *out, *smoke, *only)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "biot-bench:", err)
 		os.Exit(1)
 	}
@@ -97,6 +106,19 @@ func run(ctx context.Context, out string, smoke bool, only string) error {
 		return fmt.Errorf("%d benchmark(s) failed: %s", len(res.Failed), strings.Join(keys(res.Failed), ", "))
 	}
 	return nil
+}
+
+// rerender writes the report and the plot from figures measured before.
+func rerender(from, out string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	var res bench.Results
+	if err := json.Unmarshal(b, &res); err != nil {
+		return fmt.Errorf("%s: %w", from, err)
+	}
+	return write(out, &res)
 }
 
 // runOne runs the benchmark name into res.
