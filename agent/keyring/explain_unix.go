@@ -21,7 +21,7 @@ func explain(err error) error {
 	// The error types are the D-Bus library's; the agent's packages do not import
 	// D-Bus code, so its errors are told apart by their words: the bus
 	// daemon's answer when nobody owns a name mentions the name, and
-	// godbus's own errors start with "dbus: ".
+	// the library's own errors start with "dbus: ".
 	if err == nil {
 		return nil
 	}
