@@ -50,6 +50,25 @@ func (a *Agent) Token(ctx context.Context, minValid time.Duration) (Token, error
 	}
 }
 
+// CurrentToken returns the current access token when it is valid for at
+// least minValid (0: as for Token), without waiting and without calling
+// BioT. When ok is false, Token would have more to do (wait for the stored
+// session, refresh, or answer an error): call it.
+func (a *Agent) CurrentToken(minValid time.Duration) (tok Token, ok bool) {
+	if minValid < 0 {
+		return Token{}, false
+	}
+	select {
+	case <-a.resumed:
+	default:
+		return Token{}, false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	tok, ok, _ = a.tokenLocked(minValid)
+	return tok, ok
+}
+
 // tokenLocked answers the token when the current one will do (ok), an
 // error when no token can be had, or neither when a refresh may help.
 func (a *Agent) tokenLocked(minValid time.Duration) (Token, bool, error) {

@@ -14,6 +14,10 @@ type Backend interface {
 	// Token returns an access token valid for at least minValid (0: the
 	// agent's default margin), refreshing it first if needed.
 	Token(ctx context.Context, minValid time.Duration) (agent.Token, error)
+	// CurrentToken returns the current access token when it is valid for
+	// at least minValid, without blocking; ok false sends the request the
+	// long way, through Token. It is the socket's fast path.
+	CurrentToken(minValid time.Duration) (tok agent.Token, ok bool)
 	// Status returns a snapshot of the session; it never blocks on the network.
 	Status() agent.Status
 	// Login signs in; it may answer an *agent.Error of KindMFARequired, after

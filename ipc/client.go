@@ -80,7 +80,7 @@ func (c *Client) Token(ctx context.Context, opts TokenOptions) (agent.Token, err
 	if err != nil {
 		return agent.Token{}, err
 	}
-	if err := json.Unmarshal(body, &tok); err != nil {
+	if err := decodeToken(body, &tok); err != nil {
 		return agent.Token{}, fmt.Errorf("token: decode answer: %w", err)
 	}
 	return tok, nil
@@ -96,7 +96,11 @@ func (c *Client) TokenString(ctx context.Context, opts TokenOptions) (string, er
 	return string(body), nil
 }
 
+// tokenQuery is nil when there is nothing to ask: most calls.
 func tokenQuery(opts TokenOptions) url.Values {
+	if opts.MinValid <= 0 && opts.Wait <= 0 {
+		return nil
+	}
 	q := url.Values{}
 	if opts.MinValid > 0 {
 		q.Set("min_valid", opts.MinValid.String())
@@ -214,7 +218,7 @@ func (c *Client) call(ctx context.Context, method, path string, q url.Values, in
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxRespBytes))
+	body, err := readBody(resp)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: read answer: %w", method, path, err)
 	}
@@ -233,15 +237,20 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in a
 		}
 		body = bytes.NewReader(b)
 	}
-	u := url.URL{Scheme: "http", Host: fakeHost, Path: path, RawQuery: q.Encode()}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	u := "http://" + fakeHost + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
-	req.Header.Set("Accept", accept)
-	req.Header.Set("User-Agent", "biot-agent-client")
+	// Keys already canonical, set into the map directly: no
+	// canonicalization on every call.
+	req.Header["Accept"] = []string{accept}
+	req.Header["User-Agent"] = userAgent
 	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header["Content-Type"] = []string{"application/json"}
 	}
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
@@ -254,6 +263,21 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in a
 		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	return resp, nil
+}
+
+var userAgent = []string{"biot-agent-client"}
+
+// readBody reads an answer of at most maxRespBytes, in one allocation when
+// the agent said its length (it always does for a token).
+func readBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= maxRespBytes {
+		body := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, body); err != nil {
+			return nil, err
+		}
+		return body, nil
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, maxRespBytes))
 }
 
 // responseError turns a non-2xx answer into an *Error.

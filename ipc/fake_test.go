@@ -66,6 +66,19 @@ func (fb *fakeBackend) Token(ctx context.Context, minValid time.Duration) (agent
 	}
 }
 
+// CurrentToken answers like Token while signed in, and sends everything
+// else the long way.
+func (fb *fakeBackend) CurrentToken(minValid time.Duration) (agent.Token, bool) {
+	fb.mu.Lock()
+	signedIn := fb.status.State == agent.StateSignedIn
+	fb.mu.Unlock()
+	if !signedIn {
+		return agent.Token{}, false
+	}
+	tok, err := fb.Token(context.Background(), minValid)
+	return tok, err == nil
+}
+
 func (fb *fakeBackend) Status() agent.Status {
 	fb.mu.Lock()
 	defer fb.mu.Unlock()

@@ -99,18 +99,18 @@ func (s *Server) handler() http.Handler {
 		"/v1/events": {http.MethodGet: s.handleEvents},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w}
-		defer func() {
-			// Asked first, so that a request not logged builds no log
-			// arguments: they are a measurable part of a token's cost.
-			// The query holds only durations; never log headers or bodies.
-			if lg := s.log(); lg.Enabled(r.Context(), slog.LevelDebug) {
+		// The request log costs a clock reading and a wrapper: only when
+		// it is written. The query holds only durations; never log headers
+		// or bodies.
+		if lg := s.log(); lg.Enabled(r.Context(), slog.LevelDebug) {
+			start := time.Now()
+			rec := &statusRecorder{ResponseWriter: w}
+			defer func() {
 				lg.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "took", time.Since(start).Round(time.Millisecond))
-			}
-		}()
-		w = rec
-		w.Header().Set("Cache-Control", "no-store")
+			}()
+			w = rec
+		}
+		w.Header()["Cache-Control"] = noStore
 		// A web page can make a browser send requests to a local socket
 		// through a proxy or a helper; browsers always mark those with
 		// Origin or Referer, and no legitimate client sends them.
@@ -138,7 +138,9 @@ func (s *Server) handler() http.Handler {
 			s.writeError(w, r, &apiError{http.StatusMethodNotAllowed, ErrorInfo{Code: CodeMethodNotAllowed, Message: r.Method + " is not allowed here; use " + strings.Join(allow, ", ")}})
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		if r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		}
 		// There is no server-wide WriteTimeout (it would cut event streams);
 		// bound each answer instead, so a client that stops reading cannot
 		// hold a goroutine forever. Handlers that need longer extend it.
@@ -146,6 +148,14 @@ func (s *Server) handler() http.Handler {
 		h(w, r)
 	})
 }
+
+// Header values set on every answer, their keys already canonical: set
+// into the map directly, they cost no canonicalization and no allocation.
+var (
+	noStore   = []string{"no-store"}
+	textPlain = []string{"text/plain; charset=utf-8"}
+	appJSON   = []string{"application/json"}
+)
 
 // allowTime gives the current request d more to run. ReadTimeout counts
 // from the start of the request and would otherwise be the only bound left
@@ -178,7 +188,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		status = http.StatusInternalServerError
 		body = []byte(`{"error":{"code":"internal","message":"` + internalMessage + `"}}`)
 	}
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = appJSON
 	w.WriteHeader(status)
 	_, _ = w.Write(append(body, '\n'))
 }
