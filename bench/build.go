@@ -21,12 +21,15 @@ type Binaries struct {
 	// GoFloor is bench/cmd/gofloor: a Go program that does nothing
 	// ("gofloor exit") or holds a listener ("gofloor listen PATH").
 	GoFloor string
+	// JobFloor is bench/cmd/jobfloor: the agent's network job and nothing
+	// else (one HTTPS request, a net/http server on a socket).
+	JobFloor string
 
-	AgentBytes, AgentDebugBytes, GoFloorBytes int64
+	AgentBytes, AgentDebugBytes, GoFloorBytes, JobFloorBytes int64
 	// AgentLoaded is what the release binary maps into memory: its
 	// loadable segments (code, read-only data, data) as stored in the
 	// file, without the zeroed part of bss.
-	AgentLoaded int64
+	AgentLoaded, JobFloorLoaded int64
 }
 
 // ModuleRoot is the folder of biot-agent's go.mod, found by the go command
@@ -49,6 +52,7 @@ func Build(ctx context.Context, root, dir string) (Binaries, error) {
 		Agent:      filepath.Join(dir, "biot-agent"),
 		AgentDebug: filepath.Join(dir, "biot-agent-debug"),
 		GoFloor:    filepath.Join(dir, "gofloor"),
+		JobFloor:   filepath.Join(dir, "jobfloor"),
 	}
 	builds := []struct {
 		out  string
@@ -57,6 +61,7 @@ func Build(ctx context.Context, root, dir string) (Binaries, error) {
 		{b.Agent, []string{"-trimpath", "-ldflags", "-s -w", "."}},
 		{b.AgentDebug, []string{"-trimpath", "."}},
 		{b.GoFloor, []string{"-trimpath", "-ldflags", "-s -w", "./bench/cmd/gofloor"}},
+		{b.JobFloor, []string{"-trimpath", "-ldflags", "-s -w", "./bench/cmd/jobfloor"}},
 	}
 	for _, bl := range builds {
 		args := append([]string{"build", "-o", bl.out}, bl.args...)
@@ -77,6 +82,12 @@ func Build(ctx context.Context, root, dir string) (Binaries, error) {
 		return b, err
 	}
 	if b.GoFloorBytes, err = fileSize(b.GoFloor); err != nil {
+		return b, err
+	}
+	if b.JobFloorBytes, err = fileSize(b.JobFloor); err != nil {
+		return b, err
+	}
+	if b.JobFloorLoaded, err = loadedBytes(b.JobFloor); err != nil {
 		return b, err
 	}
 	b.AgentLoaded, err = loadedBytes(b.Agent)

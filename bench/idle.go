@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"strings"
 	"time"
@@ -59,6 +60,10 @@ const (
 	IdleHeadless = "biot-agent run --headless"
 	IdleTray     = "biot-agent run (tray)"
 	IdleFloor    = "gofloor listen (a bare Go program holding a listener)"
+	// IdleJobFloor is the least a Go program doing the agent's job holds:
+	// one HTTPS request (the system's root certificates parsed, a TLS
+	// connection made), then a net/http server on a Unix socket.
+	IdleJobFloor = "jobfloor (one HTTPS request, then a net/http server on a socket)"
 	// IdleLimited is the headless agent under a Go memory limit, which the
 	// agent does not set: what the limit would save, and what it costs
 	// in garbage collections.
@@ -67,7 +72,8 @@ const (
 
 // IdleBench starts, side by side, a headless agent, an agent with its tray
 // icon (on a private desktop with a tray host, a notification server and a
-// keyring), and a bare Go program that holds a listener. Both agents sign
+// keyring), a bare Go program that holds a listener, and one that does the
+// agent's network job and nothing else. Both agents sign
 // in (tokens live 15 minutes, so no refresh falls in the window) and are
 // left alone; after Settle their memory is read, and their context
 // switches are counted over Window.
@@ -147,6 +153,25 @@ func IdleBench(ctx context.Context, cfg IdleConfig) (IdleResult, error) {
 		return res, err
 	}
 	procs = append(procs, watched{IdleFloor, fp, nil})
+	jsim, err := biotsim.New(biotsim.Config{})
+	if err != nil {
+		return res, err
+	}
+	defer jsim.Close()
+	jw, err := NewWorld(jsim, "")
+	if err != nil {
+		return res, err
+	}
+	defer jw.Close()
+	jsock := filepath.Join(jw.Dir, "job-floor.sock")
+	jp, err := jw.Start(cfg.Bin.JobFloor, jsim.URL()+"/ums/v2/users/login", jsock)
+	if err != nil {
+		return res, err
+	}
+	procs = append(procs, watched{IdleJobFloor, jp, nil})
+	if err := waitDial(ctx, jp, jsock, 30*time.Second); err != nil {
+		return res, fmt.Errorf("%s: %w", IdleJobFloor, err)
+	}
 	pids := make([]int, len(procs))
 	for i, w := range procs {
 		pids[i] = w.proc.PID()
@@ -270,4 +295,27 @@ func watchBursts(ctx context.Context, pids []int, d time.Duration) ([]int, error
 		}
 	}
 	return bursts, nil
+}
+
+// waitDial waits until something accepts connections on the socket at
+// path, p exits, or d passes.
+func waitDial(ctx context.Context, p *Proc, path string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		c, err := net.Dial("unix", path)
+		if err == nil {
+			return c.Close()
+		}
+		if done, werr := p.Exited(); done {
+			return fmt.Errorf("exited (%v): %s", werr, p.Stderr())
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("nothing accepted on %s within %v: %s", path, d, p.Stderr())
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+	}
 }
