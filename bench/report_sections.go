@@ -16,8 +16,11 @@ func (r *Results) writeSocket(p *printer) {
 		"connection, asking back to back. Beside it, on sockets in the same folder and in the same process: a bare "+
 		"`net/http` server answering a fixed 1 KB token (the HTTP floor, asked by a bare `http.Client`), and a bare line "+
 		"protocol (\"token\\n\" in, 1 KB out: the floor of the socket itself). The servers take turns in stretches of "+
-		"a fraction of a second, round after round, so that the machine's bursts fall on all of them; p50 and p99 are over "+
-		"every request, req/s is the median of the stretches' rates. The agent's token is %d bytes.\n\n", s.TokenBytes)
+		"100 ms, 20 rounds of them, each stretch on new connections, so that the machine's bursts fall on all of them "+
+		"alike. Many short stretches, not a few long ones: with one client the latency has two modes (the client's and "+
+		"the server's goroutines on one CPU or on two), set per connection, and a handful of stretches put one server's "+
+		"p50 in one mode and another's in the other (runs of 5 stretches of 400 ms moved the ratios by up to 0.3). p50 "+
+		"and p99 are over every request, req/s is the median of the stretches' rates. The agent's token is %d bytes.\n\n", s.TokenBytes)
 	p.f("| server | clients | p50 | p99 | req/s | p50 ÷ HTTP floor | req/s ÷ HTTP floor |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, c := range concurrencies(s) {
 		floor := s.Row(ServerHTTP, c)
@@ -30,19 +33,27 @@ func (r *Results) writeSocket(p *printer) {
 		}
 	}
 	p.f("\n`TokenString` gets the same kind of answer as the floor (the token alone, `text/plain`), so it is the like-for-like "+
-		"comparison; `Token` gets `agent.Token` as JSON (the token with its expiry, user, organization and URL). "+
-		"In this run encoding/json took %s to encode that answer and %s to decode it, per token: that, not the socket or "+
-		"the handler, is most of the difference between the two.\n\n", us(s.JSONEncode), us(s.JSONDecode))
+		"comparison; `Token` gets `agent.Token` as JSON (the token with its expiry, user, organization and URL). The agent "+
+		"writes and reads that answer without reflection (`ipc/tokenjson.go`, held to encoding/json's bytes and results "+
+		"by `FuzzTokenJSON`): encoding/json would take %s to encode it and %s to decode it, per token, in this run.\n\n",
+		us(s.JSONEncode), us(s.JSONDecode))
 	floor, text := s.Row(ServerHTTP, 1), s.Row(ServerIPCPlain, 1)
-	p.f("**What is left between the agent and the floor.** With one client the agent takes %s more than the floor per "+
-		"token (p50). What the agent does that "+
-		"the floor does not is the local API's rules, each a little: a `Cache-Control` header, the check for `Origin` and "+
-		"`Referer`, the route, the query parsed, three deadlines set on the connection (a write deadline for every request, "+
-		"then read and write deadlines sized to the call into the agent, each a runtime timer moved), the agent's lock; "+
-		"and on the client a deadline timer per call and two more headers. None is large, and each guards something "+
-		"(a stuck client, a browser, a slow refresh), so they stay. For `Token`, only a faster JSON decoder would close "+
-		"most of the gap, and the standard library has none yet outside GOEXPERIMENT=jsonv2.\n\n",
-		us(text.Summary.P50-floor.Summary.P50))
+	p.f("**What is between the agent and the floor.** With one client the agent's p50 is %s the floor's. A token at "+
+		"hand is answered on a fast path: `agent.CurrentToken` reads it under the agent's lock without waiting, and "+
+		"the connection keeps the one write deadline the router sets for every answer; only a request that may wait "+
+		"for a refresh or a sign-in moves its read and write deadlines (each move a runtime timer reset). What is "+
+		"left beyond the floor is the local API's rules, each a little: a `Cache-Control` header, the check for "+
+		"`Origin` and `Referer`, the route, that write deadline, the read and idle timeouts of the server; and on the "+
+		"client a deadline per call, so that a stuck agent cannot hang a script. Each guards something, so they stay.\n\n",
+		signedDiff(text.Summary.P50, floor.Summary.P50))
+}
+
+// signedDiff says how far a is from b: "4.1 µs above" or "1.2 µs below".
+func signedDiff(a, b time.Duration) string {
+	if a >= b {
+		return us(a-b) + " above"
+	}
+	return us(b-a) + " below"
 }
 
 func (r *Results) writeCLI(p *printer) {

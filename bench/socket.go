@@ -13,8 +13,8 @@ import (
 // SocketConfig tunes [SocketBench].
 type SocketConfig struct {
 	Concurrency []int         // clients at once; default 1, 8, 64
-	Rounds      int           // each server gets this many stretches per concurrency; default 5
-	Segment     time.Duration // the length of one stretch; default 400 ms
+	Rounds      int           // each server gets this many stretches per concurrency; default 20
+	Segment     time.Duration // the length of one stretch; default 100 ms
 }
 
 // SocketRow is one server at one concurrency.
@@ -63,10 +63,10 @@ func SocketBench(ctx context.Context, cfg SocketConfig) (SocketResult, error) {
 		cfg.Concurrency = []int{1, 8, 64}
 	}
 	if cfg.Rounds <= 0 {
-		cfg.Rounds = 5
+		cfg.Rounds = 20
 	}
 	if cfg.Segment <= 0 {
-		cfg.Segment = 400 * time.Millisecond
+		cfg.Segment = 100 * time.Millisecond
 	}
 	dir, err := TempDir()
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"sync"
 	"time"
+	"unsafe"
 
 	"biot-agent/agent"
 )
@@ -80,7 +81,7 @@ func (c *Client) Token(ctx context.Context, opts TokenOptions) (agent.Token, err
 	if err != nil {
 		return agent.Token{}, err
 	}
-	if err := decodeToken(body, &tok); err != nil {
+	if err := decodeTokenOwned(body, &tok); err != nil {
 		return agent.Token{}, fmt.Errorf("token: decode answer: %w", err)
 	}
 	return tok, nil
@@ -93,7 +94,9 @@ func (c *Client) TokenString(ctx context.Context, opts TokenOptions) (string, er
 	if err != nil {
 		return "", err
 	}
-	return string(body), nil
+	// The body is this call's alone and nobody writes to it again: the
+	// string may share its bytes.
+	return unsafe.String(unsafe.SliceData(body), len(body)), nil
 }
 
 // tokenQuery is nil when there is nothing to ask: most calls.
@@ -252,7 +255,7 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in a
 	if in != nil {
 		req.Header["Content-Type"] = []string{"application/json"}
 	}
-	resp, err := c.httpClient().Do(req)
+	resp, err := roundTrip(c.httpClient(), req)
 	if err != nil {
 		// Return the not-running error as it is: it is a whole sentence, and
 		// the url.Error around it would only repeat the fake URL.
@@ -266,6 +269,18 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in a
 }
 
 var userAgent = []string{"biot-agent-client"}
+
+// roundTrip sends req on hc. When hc has no cookie jar and no timeout of
+// its own, as the clients NewClient makes, it goes straight to hc's
+// transport: http.Client would only add what the agent never needs
+// (redirects followed, cookies, a copy of the headers for them), a
+// measurable part of a token's cost. Any other client is used as it is.
+func roundTrip(hc *http.Client, req *http.Request) (*http.Response, error) {
+	if hc.Transport != nil && hc.Jar == nil && hc.Timeout == 0 {
+		return hc.Transport.RoundTrip(req)
+	}
+	return hc.Do(req)
+}
 
 // readBody reads an answer of at most maxRespBytes, in one allocation when
 // the agent said its length (it always does for a token).

@@ -54,13 +54,36 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, tok.Token)
 		return
 	}
-	body, err := appendTokenJSON(make([]byte, 0, 1024), tok)
+	body, err := s.tokenJSON(tok)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	w.Header()["Content-Type"] = appJSON
-	_, _ = w.Write(append(body, '\n'))
+	_, _ = w.Write(body)
+}
+
+// tokenAnswer is a token's JSON answer, kept for the next request: a token
+// is asked for far more often than it changes.
+type tokenAnswer struct {
+	tok  agent.Token
+	body []byte // never written to once stored
+}
+
+// tokenJSON returns tok's JSON answer, with its newline: the last one again
+// when tok has not changed since (comparing the same strings is a pointer
+// check), else a new one, which it keeps.
+func (s *Server) tokenJSON(tok agent.Token) ([]byte, error) {
+	if last := s.lastToken.Load(); last != nil && last.tok == tok {
+		return last.body, nil
+	}
+	body, err := appendTokenJSON(make([]byte, 0, len(tok.Token)+256), tok)
+	if err != nil {
+		return nil, err
+	}
+	body = append(body, '\n')
+	s.lastToken.Store(&tokenAnswer{tok: tok, body: body})
+	return body, nil
 }
 
 // durationParam reads a Go duration from q. Absent or empty means 0; a

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -43,6 +44,7 @@ type Server struct {
 	hs        *http.Server
 	done      chan struct{} // closed by Shutdown: long polls and streams end
 	closeOnce sync.Once
+	lastToken atomic.Pointer[tokenAnswer] // see tokenJSON
 }
 
 func (s *Server) init() {

@@ -1,8 +1,9 @@
 package ipc
 
 import (
-	"bytes"
 	"encoding/json"
+	"strings"
+	"unsafe"
 
 	"biot-agent/agent"
 )
@@ -43,71 +44,90 @@ func appendTokenJSON(dst []byte, tok agent.Token) ([]byte, error) {
 
 // plainJSON reports whether s goes into JSON as it is: printable ASCII,
 // none of the characters encoding/json escapes (quote, backslash, and the
-// HTML-sensitive <, > and &).
+// HTML-sensitive <, > and &). A token is most of an answer's bytes, so
+// this is a table lookup a byte.
 func plainJSON(s string) bool {
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20, c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
+		if !plainOut[s[i]] {
 			return false
 		}
 	}
 	return true
 }
 
+// plainOut and plainIn are the bytes that stand for themselves inside a
+// JSON string written by encoding/json, and inside one read by the fast
+// path (which takes <, > and & as they are, as encoding/json does).
+var plainOut, plainIn = func() (out, in [256]bool) {
+	for c := 0x20; c <= 0x7e; c++ {
+		in[c] = c != '"' && c != '\\'
+		out[c] = in[c] && c != '<' && c != '>' && c != '&'
+	}
+	return out, in
+}()
+
 // decodeToken reads a token answer into tok as json.Unmarshal would.
 func decodeToken(data []byte, tok *agent.Token) error {
-	if t, ok := decodeTokenFast(data); ok {
+	return decodeTokenIn(string(data), data, tok)
+}
+
+// decodeTokenOwned is decodeToken for a body nobody writes to again: the
+// token's strings share its bytes instead of a copy of them.
+func decodeTokenOwned(body []byte, tok *agent.Token) error {
+	return decodeTokenIn(unsafe.String(unsafe.SliceData(body), len(body)), body, tok)
+}
+
+// decodeTokenIn decodes data, whose bytes whole holds as a string.
+func decodeTokenIn(whole string, data []byte, tok *agent.Token) error {
+	if t, ok := decodeTokenFast(whole, data); ok {
 		*tok = t
 		return nil
 	}
 	return json.Unmarshal(data, tok)
 }
 
-// decodeTokenFast takes only the exact shape appendTokenJSON writes: its
+// decodeTokenFast, given data and the same bytes as a string, takes only the exact shape appendTokenJSON writes: its
 // keys in its order, plain strings, an optional newline at the end. ok
 // false leaves any other JSON, valid or not, to json.Unmarshal.
-func decodeTokenFast(data []byte) (t agent.Token, ok bool) {
-	rest := data
+func decodeTokenFast(whole string, data []byte) (t agent.Token, ok bool) {
+	pos := 0 // where the next key starts; the fields are slices of whole
 	ok = true
-	field := func(key string) string {
-		if !ok {
-			return ""
+	// field reads key (with the quote that opens the value) at pos, and
+	// the plain value up to its closing quote; pos moves to that quote.
+	field := func(key string) (v string, start int) {
+		if !ok || !strings.HasPrefix(whole[pos:], key) {
+			ok = false
+			return "", 0
 		}
-		var v string
-		v, rest, ok = plainField(rest, key)
-		return v
+		start = pos + len(key)
+		end := strings.IndexByte(whole[start:], '"')
+		if end < 0 {
+			ok = false
+			return "", 0
+		}
+		v = whole[start : start+end]
+		for i := 0; i < len(v); i++ {
+			if !plainIn[v[i]] {
+				ok = false
+				return "", 0
+			}
+		}
+		pos = start + end
+		return v, start
 	}
-	t.Token = field(`{"token":"`)
-	expires := field(`","expiresAt":"`)
-	t.UserID = field(`","userId":"`)
-	t.Username = field(`","username":"`)
-	t.OrganizationID = field(`","organizationId":"`)
-	t.BaseURL = field(`","baseURL":"`)
-	if !ok || string(bytes.TrimSuffix(rest, []byte("\n"))) != `"}` {
+	t.Token, _ = field(`{"token":"`)
+	expires, at := field(`","expiresAt":"`)
+	t.UserID, _ = field(`","userId":"`)
+	t.Username, _ = field(`","username":"`)
+	t.OrganizationID, _ = field(`","organizationId":"`)
+	t.BaseURL, _ = field(`","baseURL":"`)
+	if !ok || strings.TrimSuffix(whole[pos:], "\n") != `"}` {
 		return agent.Token{}, false
 	}
-	// Time's own JSON method: the one json.Unmarshal calls.
-	if err := t.ExpiresAt.UnmarshalJSON([]byte(`"` + expires + `"`)); err != nil {
+	// Time's own JSON method, the one json.Unmarshal calls, on the value
+	// with its quotes.
+	if err := t.ExpiresAt.UnmarshalJSON(data[at-1 : at+len(expires)+1]); err != nil {
 		return agent.Token{}, false
 	}
 	return t, true
-}
-
-// plainField reads key (with the quote opening the value) at the start of
-// b, then a value of plain characters up to its closing quote, and returns
-// the value and what follows it, starting at that quote.
-func plainField(b []byte, key string) (string, []byte, bool) {
-	if !bytes.HasPrefix(b, []byte(key)) {
-		return "", nil, false
-	}
-	b = b[len(key):]
-	for i, c := range b {
-		switch {
-		case c == '"':
-			return string(b[:i]), b[i:], true
-		case c < 0x20, c > 0x7e, c == '\\':
-			return "", nil, false
-		}
-	}
-	return "", nil, false
 }

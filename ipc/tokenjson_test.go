@@ -34,7 +34,8 @@ func TestTheUsualTokenTakesTheFastPaths(t *testing.T) {
 	if allocs := testing.AllocsPerRun(100, func() { _, _ = appendTokenJSON(b[:0], typicalToken) }); allocs != 0 {
 		t.Errorf("appendTokenJSON allocated %.0f times into a buffer large enough: not the fast path", allocs)
 	}
-	got, ok := decodeTokenFast(append(b, '\n'))
+	b = append(b, '\n')
+	got, ok := decodeTokenFast(string(b), b)
 	if !ok {
 		t.Fatalf("decodeTokenFast refused the agent's own answer %s", b)
 	}
@@ -79,6 +80,11 @@ func FuzzTokenJSON(f *testing.F) {
 			}
 			if fastErr == nil && !reflect.DeepEqual(fast, slow) {
 				t.Fatalf("decodeToken(%q) = %+v\njson.Unmarshal: %+v", in, fast, slow)
+			}
+			var owned agent.Token
+			ownedErr := decodeTokenOwned(bytes.Clone(in), &owned)
+			if (ownedErr != nil) != (slowErr != nil) || !reflect.DeepEqual(owned, fast) {
+				t.Fatalf("decodeTokenOwned(%q) = %+v, %v; decodeToken: %+v, %v", in, owned, ownedErr, fast, fastErr)
 			}
 		}
 	})
