@@ -89,11 +89,13 @@ func TestRunFindsTheBioTURL(t *testing.T) {
 		first.stop()
 
 		w.startAgentWith(w.env, "run", "--headless")
+		// A token first: it waits for the agent to read the saved session,
+		// which a status asked at once may not see yet.
+		w.wantSelf(w.token(), ana)
 		st, _ := w.status()
 		if st.BaseURL != w.sim.URL() || st.State != "signed_in" {
 			t.Errorf("without a URL the agent resumed %q in state %q, want %q signed_in", st.BaseURL, st.State, w.sim.URL())
 		}
-		w.wantSelf(w.token(), ana)
 		w.refreshTokenFromKeyring(ana)
 	})
 }
