@@ -18,7 +18,8 @@ type listed struct {
 // TestImportRules keeps the architecture of ../shared/DESIGN.md true as the
 // code grows: the session logic knows no desktop, the socket API knows no
 // tray, assets know nothing of ours, and no production package pulls in
-// the testing package.
+// the testing package, nor internal/testkit, the tests' shared helpers
+// (which may import testing because only tests import it).
 func TestImportRules(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list over the module")
@@ -42,15 +43,19 @@ func TestImportRules(t *testing.T) {
 		t.Fatalf("go list found only %d packages", len(pkgs))
 	}
 
+	const testkit = "biot-agent/internal/testkit"
 	desktop := []string{"fyne.io/systray", "github.com/godbus/dbus", "github.com/gen2brain/beeep", "github.com/esiqveland/notify"}
 	for _, p := range pkgs {
 		path := p.ImportPath
 		under := func(prefix string) bool { return path == prefix || strings.HasPrefix(path, prefix+"/") }
-		for _, imp := range p.Imports {
-			if imp == "testing" || imp == "net/http/httptest" {
-				t.Errorf("%s imports %s in production code", path, imp)
+		if path != testkit {
+			for _, imp := range p.Imports {
+				if imp == "testing" || imp == "net/http/httptest" {
+					t.Errorf("%s imports %s in production code", path, imp)
+				}
 			}
 		}
+		forbid(t, path, p.Imports, testkit)
 		switch {
 		case under("biot-agent/agent"):
 			// agent/keyring reaches D-Bus through go-keyring, which is the

@@ -1,7 +1,6 @@
 package agent_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"biot-agent/agent/biot"
 	"biot-agent/agent/biotsim"
 	"biot-agent/agent/keyring"
+	"biot-agent/internal/testkit"
 )
 
 const (
@@ -28,7 +28,7 @@ type harness struct {
 	store  agent.Store
 	agent  *agent.Agent
 	events <-chan agent.Event
-	logs   *syncBuffer
+	logs   *testkit.SyncBuffer
 	stop   func()
 
 	secrets []string // tokens seen, which must never be logged
@@ -48,7 +48,7 @@ type options struct {
 // both and checks that no secret reached the log.
 func start(t *testing.T, o options) *harness {
 	t.Helper()
-	h := &harness{t: t, logs: &syncBuffer{}, sim: o.sims}
+	h := &harness{t: t, logs: &testkit.SyncBuffer{}, sim: o.sims}
 	if h.sim == nil {
 		if o.sim.Users == nil {
 			o.sim.Users = []biotsim.User{{Username: user, Password: password}}
@@ -166,22 +166,4 @@ func (h *harness) assertNoSecretsLogged(extra ...string) {
 	if err == nil && stored.RefreshToken != "" && strings.Contains(logs, stored.RefreshToken) {
 		h.t.Errorf("the refresh token reached the log:\n%s", logs)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

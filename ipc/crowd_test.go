@@ -1,11 +1,6 @@
 package ipc
 
 import (
-	"bufio"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"runtime"
 	"strings"
@@ -13,6 +8,7 @@ import (
 	"time"
 
 	"biot-agent/agent"
+	"biot-agent/internal/testkit"
 )
 
 // TestAThousandClientsLeaveNoGoroutineOrFileBehind puts 1,000 clients on
@@ -62,7 +58,7 @@ func TestAThousandClientsLeaveNoGoroutineOrFileBehind(t *testing.T) {
 	}
 	cut := make(chan time.Duration, slow)
 	for range slow {
-		go func() { cut <- crowdDrip(ta.path) }()
+		go func() { cut <- testkit.Drip(ta.path) }()
 	}
 	served := make(chan string, quick)
 	for range quick {
@@ -145,54 +141,9 @@ func countFiles(t *testing.T) int {
 // crowdCall sends one GET on a connection of its own and answers the body,
 // or what went wrong.
 func crowdCall(socket, target string) string {
-	c, err := net.Dial("unix", socket)
+	_, body, err := testkit.Get(socket, target, 2*time.Minute, nil)
 	if err != nil {
-		return "dial: " + err.Error()
+		return err.Error()
 	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(2 * time.Minute))
-	if _, err := fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: biot-agent\r\nAccept: text/plain\r\n\r\n", target); err != nil {
-		return "write: " + err.Error()
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		return "read: " + err.Error()
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return string(b)
-}
-
-// crowdDrip sends a request a byte a second and answers how long the
-// server let it hold the connection.
-func crowdDrip(socket string) time.Duration {
-	begin := time.Now()
-	c, err := net.Dial("unix", socket)
-	if err != nil {
-		return 0
-	}
-	defer c.Close()
-	closed := make(chan struct{})
-	go func() {
-		_, _ = io.Copy(io.Discard, c) // ends when the server closes the connection
-		close(closed)
-	}()
-	req := "GET /v1/status HTTP/1.1\r\nHost: biot-agent\r\nX-Slow: " + strings.Repeat("z", 60) + "\r\n\r\n"
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for i := 0; i < len(req); i++ {
-		if _, err := c.Write([]byte{req[i]}); err != nil {
-			break
-		}
-		select {
-		case <-closed:
-			return time.Since(begin)
-		case <-tick.C:
-		}
-	}
-	select {
-	case <-closed:
-	case <-time.After(time.Minute):
-	}
-	return time.Since(begin)
+	return body
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"biot-agent/agent"
+	"biot-agent/internal/testkit"
 )
 
 // shortDir returns a fresh folder with a short path: t.TempDir() names
@@ -28,24 +29,6 @@ func shortDir(t *testing.T) string {
 	return d
 }
 
-// syncBuffer collects log output written from many goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // testAgent is a server on a real Unix socket, its fake backend, a client
 // and everything the server logged.
 type testAgent struct {
@@ -53,7 +36,7 @@ type testAgent struct {
 	fb     *fakeBackend
 	srv    *Server
 	client *Client
-	logs   *syncBuffer
+	logs   *testkit.SyncBuffer
 	served chan error
 
 	stopOnce sync.Once
@@ -68,7 +51,7 @@ func startAgent(t *testing.T, state agent.State, opts ...agentOption) *testAgent
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	ta := &testAgent{
 		path: path,
 		fb:   newFakeBackend(state),

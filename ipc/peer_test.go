@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"biot-agent/agent"
+	"biot-agent/internal/testkit"
 )
 
 // peerEnv names the socket TestHelperProcess connects to.
@@ -73,7 +74,7 @@ func TestPeerFromAnotherUserIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	fb := newFakeBackend(agent.StateSignedIn)
 	srv := &Server{Backend: fb, Logger: newTestLogger(logs)}
 	go srv.Serve(l)

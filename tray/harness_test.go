@@ -4,24 +4,22 @@ package tray
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"image/png"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"biot-agent/agent"
 	"biot-agent/assets"
 	"biot-agent/internal/desktoptest"
+	"biot-agent/internal/testkit"
 )
 
 // hostEvent is what trayhost reports on stdout.
@@ -67,30 +65,12 @@ func fakeTools(t *testing.T, dir string) (browser, clip <-chan string) {
 		"browser": `printf '%s\n' "$*" > "$0.fifo"`,
 		"wl-copy": `in=$(cat); printf 'args=%s stdin=%s\n' "$*" "$in" > "$0.fifo"`,
 	}
-	chans := map[string]chan string{}
+	chans := map[string]<-chan string{}
 	for name, body := range scripts {
 		if err := os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		fifo := filepath.Join(bin, name+".fifo")
-		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		// Opened for reading and writing, the FIFO never reports EOF, so
-		// the tool may write as often as it is run.
-		f, err := os.OpenFile(fifo, os.O_RDWR, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { f.Close() })
-		ch := make(chan string, 16)
-		chans[name] = ch
-		go func() {
-			sc := bufio.NewScanner(f)
-			for sc.Scan() {
-				ch <- sc.Text()
-			}
-		}()
+		chans[name] = testkit.FIFOLines(t, filepath.Join(bin, name+".fifo"))
 	}
 	return chans["browser"], chans["wl-copy"]
 }
@@ -315,8 +295,8 @@ func (d *desktop) item(t *testing.T) *desktoptest.Item {
 
 // menuLine is what a person sees of one menu item.
 type menuLine struct {
-	label   string
-	enabled bool
+	Label   string
+	Enabled bool
 }
 
 // waitMenu waits until the top of the menu reads want, and returns it.
@@ -329,12 +309,7 @@ func waitMenu(t *testing.T, ctx context.Context, it *desktoptest.Item, want []me
 		if err != nil {
 			return err.Error()
 		}
-		var got []menuLine
-		for _, c := range m.Children {
-			if c.Visible && c.Type != "separator" {
-				got = append(got, menuLine{c.Label, c.Enabled})
-			}
-		}
+		got := desktoptest.MenuLines[menuLine](m)
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			return fmt.Sprintf("menu = %v\nwant   %v", got, want)
 		}
@@ -346,47 +321,13 @@ func waitMenu(t *testing.T, ctx context.Context, it *desktoptest.Item, want []me
 // click picks the item labelled label.
 func click(t *testing.T, ctx context.Context, it *desktoptest.Item, label string) {
 	t.Helper()
-	m, err := it.Menu(ctx)
+	mi, err := it.MenuEntry(ctx, label)
 	if err != nil {
 		t.Fatal(err)
-	}
-	mi, ok := m.Find(label)
-	if !ok {
-		t.Fatalf("no %q in the menu %v", label, m.Labels())
 	}
 	if err := it.Click(ctx, mi.ID); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// shownIcon tells which state's icon the item shows, "" if none matches.
-func shownIcon(p desktoptest.ItemProps) string {
-	if len(p.Icons) != 1 {
-		return ""
-	}
-	for _, st := range assets.States {
-		if bytes.Equal(p.Icons[0].ARGB, argb(assets.PNG(st, 32))) {
-			return st
-		}
-	}
-	return ""
-}
-
-// argb converts a PNG the way fyne.io/systray does for IconPixmap.
-func argb(b []byte) []byte {
-	img, err := png.Decode(bytes.NewReader(b))
-	if err != nil {
-		return nil
-	}
-	r := img.Bounds()
-	out := make([]byte, 0, r.Dx()*r.Dy()*4)
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			cr, cg, cb, ca := img.At(x, y).RGBA()
-			out = append(out, byte(ca), byte(cr), byte(cg), byte(cb))
-		}
-	}
-	return out
 }
 
 // waitIcon waits until the item shows the icon of state.
@@ -399,10 +340,13 @@ func waitIcon(t *testing.T, ctx context.Context, it *desktoptest.Item, state str
 		if err != nil {
 			return err.Error()
 		}
-		if got := shownIcon(p); got != state {
+		if got := p.ShownIcon(assets.States, statePNG); got != state {
 			return fmt.Sprintf("the icon shows %q, want %q", got, state)
 		}
 		return ""
 	})
 	return p
 }
+
+// statePNG is the icon the tray sets for state, for ShownIcon.
+func statePNG(state string) []byte { return assets.PNG(state, 32) }

@@ -8,13 +8,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"biot-agent/internal/desktoptest"
-
-	"github.com/godbus/dbus/v5"
 )
 
 // TestHangingKeyring runs TestHangingKeyringChild in a process of its own:
@@ -39,60 +36,6 @@ func TestHangingKeyring(t *testing.T) {
 	if !strings.Contains(string(out), "--- PASS: TestHangingKeyringChild") {
 		t.Fatal("the child did not run TestHangingKeyringChild")
 	}
-}
-
-// silentSecretService owns org.freedesktop.secrets and never answers the
-// calls go-keyring makes first. It is a fake because a real Secret Service
-// cannot be made to hang on demand; it stands for one whose unlock prompt
-// nobody sees.
-type silentSecretService struct {
-	conn    *dbus.Conn
-	calls   atomic.Int32
-	release chan struct{} // closed: every held call fails
-}
-
-func startSilentSecretService(t *testing.T, bus *desktoptest.Bus) *silentSecretService {
-	t.Helper()
-	conn, err := bus.Connect(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &silentSecretService{conn: conn, release: make(chan struct{})}
-	hold := func() *dbus.Error {
-		f.calls.Add(1)
-		<-f.release
-		return dbus.MakeFailedError(errors.New("the silent Secret Service was released"))
-	}
-	const path = dbus.ObjectPath("/org/freedesktop/secrets")
-	err = errors.Join(
-		conn.ExportMethodTable(map[string]any{
-			"Get": func(iface, prop string) (dbus.Variant, *dbus.Error) { return dbus.MakeVariant(""), hold() },
-		}, path, "org.freedesktop.DBus.Properties"),
-		conn.ExportMethodTable(map[string]any{
-			"OpenSession": func(alg string, in dbus.Variant) (dbus.Variant, dbus.ObjectPath, *dbus.Error) {
-				return dbus.MakeVariant(""), "/", hold()
-			},
-		}, path, "org.freedesktop.Secret.Service"),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reply, err := conn.RequestName("org.freedesktop.secrets", dbus.NameFlagDoNotQueue)
-	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
-		t.Fatalf("own org.freedesktop.secrets: %v, %v", reply, err)
-	}
-	t.Cleanup(f.stop)
-	return f
-}
-
-// stop releases every held call and leaves the bus, freeing the name.
-func (f *silentSecretService) stop() {
-	select {
-	case <-f.release:
-	default:
-		close(f.release)
-	}
-	_ = f.conn.Close()
 }
 
 // waitGoroutines waits, with a deadline, until at most n goroutines run.
@@ -138,7 +81,7 @@ func TestHangingKeyringChild(t *testing.T) {
 	}
 
 	// A Secret Service that never answers: Open gives up at the deadline.
-	silent := startSilentSecretService(t, bus)
+	silent := desktoptest.NewSilentSecretService(t, bus)
 	before := runtime.NumGoroutine()
 	hangCtx, cancel := context.WithTimeout(ctx, hang)
 	defer cancel()
@@ -187,7 +130,7 @@ func TestHangingKeyringChild(t *testing.T) {
 			}
 		}
 	}
-	if n := silent.calls.Load(); n != 1 {
+	if n := silent.Calls(); n != 1 {
 		t.Errorf("the Secret Service got %d calls, want only the first", n)
 	}
 	if n := runtime.NumGoroutine(); n > stuck {
@@ -198,7 +141,7 @@ func TestHangingKeyringChild(t *testing.T) {
 	}
 
 	// Once the keyring answers, the stuck goroutine ends.
-	silent.stop()
+	silent.Stop()
 	waitGoroutines(t, before)
 
 	// And when a working Secret Service takes the name, the same store

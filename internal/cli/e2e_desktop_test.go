@@ -1,12 +1,10 @@
 package cli_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"image/png"
 	"net/url"
 	"os"
 	"os/exec"
@@ -14,7 +12,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,6 +20,7 @@ import (
 	"biot-agent/agent/biotsim"
 	"biot-agent/assets"
 	"biot-agent/internal/desktoptest"
+	"biot-agent/internal/testkit"
 	"biot-agent/ipc"
 )
 
@@ -222,8 +220,8 @@ type trayDesktop struct {
 	keyring *desktoptest.Keyring
 	watcher *desktoptest.Watcher
 	notes   *desktoptest.NotificationServer
-	browser string      // a script that hands the URL it is given to pages
-	pages   chan string // URLs the agent opened in the "browser"
+	browser string        // a script that hands the URL it is given to pages
+	pages   <-chan string // URLs the agent opened in the "browser"
 }
 
 // newTrayDesktop starts the private desktop, and a BROWSER that writes its
@@ -237,29 +235,13 @@ func newTrayDesktop(t *testing.T, w *world) *trayDesktop {
 		watcher: desktoptest.NewWatcher(t, bus),
 		notes:   desktoptest.NewNotificationServer(t, bus),
 		browser: filepath.Join(w.dir, "browser"),
-		pages:   make(chan string, 4),
 	}
 	fifo := d.browser + ".fifo"
 	script := "#!/bin/sh\nprintf '%s\\n' \"$1\" > " + fifo + "\n"
 	if err := os.WriteFile(d.browser, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	// Open for reading and writing, the FIFO never reaches EOF, so the
-	// browser may be run as often as the agent likes.
-	f, err := os.OpenFile(fifo, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	go func() {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			d.pages <- sc.Text()
-		}
-	}()
+	d.pages = testkit.FIFOLines(t, fifo)
 	return d
 }
 
@@ -351,8 +333,8 @@ func (d *trayDesktop) drainRegistrations() {
 
 // menuLine is what a person sees of one menu item.
 type menuLine struct {
-	label   string
-	enabled bool
+	Label   string
+	Enabled bool
 }
 
 // waitShown waits until the tray shows the icon of state and the menu
@@ -375,13 +357,8 @@ func (d *trayDesktop) waitShown(t *testing.T, ctx context.Context, it *desktopte
 			if err != nil {
 				return err.Error()
 			}
-			var got []menuLine
-			for _, c := range m.Children {
-				if c.Visible && c.Type != "separator" {
-					got = append(got, menuLine{c.Label, c.Enabled})
-				}
-			}
-			if icon := shownIcon(p); icon != state || fmt.Sprint(got) != fmt.Sprint(want) {
+			got := desktoptest.MenuLines[menuLine](m)
+			if icon := p.ShownIcon(assets.States, statePNG); icon != state || fmt.Sprint(got) != fmt.Sprint(want) {
 				return fmt.Sprintf("icon %q, menu %v", icon, got)
 			}
 			return ""
@@ -400,49 +377,20 @@ func (d *trayDesktop) waitShown(t *testing.T, ctx context.Context, it *desktopte
 // click picks the menu item labelled label, as a panel does.
 func (d *trayDesktop) click(t *testing.T, ctx context.Context, it *desktoptest.Item, label string) {
 	t.Helper()
-	m, err := it.Menu(ctx)
+	mi, err := it.MenuEntry(ctx, label)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mi, ok := m.Find(label)
-	if !ok || !mi.Enabled {
-		t.Fatalf("no enabled %q in the menu %v", label, m.Labels())
+	if !mi.Enabled {
+		t.Fatalf("%q is disabled in the menu", label)
 	}
 	if err := it.Click(ctx, mi.ID); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// shownIcon tells which state's icon the item shows, "" if none matches.
-func shownIcon(p desktoptest.ItemProps) string {
-	if len(p.Icons) != 1 {
-		return ""
-	}
-	for _, st := range assets.States {
-		if bytes.Equal(p.Icons[0].ARGB, pixmap(assets.PNG(st, 32))) {
-			return st
-		}
-	}
-	return ""
-}
-
-// pixmap converts a PNG into IconPixmap's ARGB32 as fyne.io/systray does:
-// the low byte of each of RGBA's 16-bit, premultiplied values.
-func pixmap(b []byte) []byte {
-	img, err := png.Decode(bytes.NewReader(b))
-	if err != nil {
-		return nil
-	}
-	r := img.Bounds()
-	out := make([]byte, 0, r.Dx()*r.Dy()*4)
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			cr, cg, cb, ca := img.At(x, y).RGBA()
-			out = append(out, byte(ca), byte(cr), byte(cg), byte(cb))
-		}
-	}
-	return out
-}
+// statePNG is the icon the tray sets for state, for ShownIcon.
+func statePNG(state string) []byte { return assets.PNG(state, 32) }
 
 // page waits for the agent to open a sign-in page in the browser; its URL
 // holds a one-time secret, which must appear in no output.

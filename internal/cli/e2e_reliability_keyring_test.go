@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -29,7 +28,7 @@ func TestKeyringThatNeverAnswersCostsNoWaitOnTheSocket(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, worldOptions{sim: anaSim(), desktop: "need"})
 	bus := desktoptest.SessionBus(t)
-	silentSecretService(t, bus)
+	desktoptest.NewSilentSecretService(t, bus)
 	env := w.with("DBUS_SESSION_BUS_ADDRESS=" + bus.Address)
 	w.env = env // every command of this world uses the stuck bus
 
@@ -124,45 +123,6 @@ func lockLoginKeyring(t *testing.T, bus *desktoptest.Bus) {
 		CallWithContext(ctx, "org.freedesktop.Secret.Service.Lock", 0, []dbus.ObjectPath{login}).Store(&locked, &prompt)
 	if err != nil || len(locked) != 1 {
 		t.Fatalf("locking the login keyring: %v (locked %v, prompt %s)", err, locked, prompt)
-	}
-}
-
-// silentSecretService owns org.freedesktop.secrets on bus and never answers
-// the calls go-keyring makes first. It is a fake because a real Secret
-// Service cannot be made to hang on demand; it stands for one whose unlock
-// prompt nobody sees. Cleanup lets the held calls go.
-func silentSecretService(t *testing.T, bus *desktoptest.Bus) {
-	t.Helper()
-	conn, err := bus.Connect(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	release := make(chan struct{})
-	t.Cleanup(func() {
-		close(release)
-		_ = conn.Close()
-	})
-	hold := func() *dbus.Error {
-		<-release
-		return dbus.MakeFailedError(errors.New("the silent Secret Service was released"))
-	}
-	const path = dbus.ObjectPath("/org/freedesktop/secrets")
-	err = errors.Join(
-		conn.ExportMethodTable(map[string]any{
-			"Get": func(iface, prop string) (dbus.Variant, *dbus.Error) { return dbus.MakeVariant(""), hold() },
-		}, path, "org.freedesktop.DBus.Properties"),
-		conn.ExportMethodTable(map[string]any{
-			"OpenSession": func(alg string, in dbus.Variant) (dbus.Variant, dbus.ObjectPath, *dbus.Error) {
-				return dbus.MakeVariant(""), "/", hold()
-			},
-		}, path, "org.freedesktop.Secret.Service"),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reply, err := conn.RequestName("org.freedesktop.secrets", dbus.NameFlagDoNotQueue)
-	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
-		t.Fatalf("own org.freedesktop.secrets: %v, %v", reply, err)
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"biot-agent/internal/testkit"
 )
 
 // The crowd on the socket: long polls waiting for a sign-in, clients that
@@ -54,13 +56,13 @@ func TestAThousandClientsAtOnceAreServedWithBoundedFilesAndThreads(t *testing.T)
 	for range crowdWaiters {
 		ready.Add(1)
 		go func() {
-			waiters <- rawCall(w.socket(), "GET /v1/token?wait=2m", &ready)
+			waiters <- rawCall(w.socket(), "/v1/token?wait=2m", &ready)
 		}()
 	}
 	ready.Wait()
 	slowCut := make(chan time.Duration, crowdSlow)
 	for range crowdSlow {
-		go func() { slowCut <- dripRequest(w.socket()) }()
+		go func() { slowCut <- testkit.Drip(w.socket()) }()
 	}
 
 	// The quick clients, all at once.
@@ -175,32 +177,18 @@ func threads(t *testing.T, pid int) int {
 	return 0
 }
 
-// rawCall sends one request on a connection of its own and answers the
-// body of a 200, or what went wrong. connected is told once the request is
+// rawCall sends one GET on a connection of its own and answers the body
+// of a 200, or what went wrong. connected is told once the request is
 // sent.
-func rawCall(socket, requestLine string, connected *sync.WaitGroup) string {
-	c, err := net.Dial("unix", socket)
+func rawCall(socket, target string, connected *sync.WaitGroup) string {
+	status, body, err := testkit.Get(socket, target, 3*time.Minute, connected.Done)
 	if err != nil {
-		connected.Done()
-		return "dial: " + err.Error()
+		return err.Error()
 	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(3 * time.Minute))
-	_, err = fmt.Fprintf(c, "%s HTTP/1.1\r\nHost: biot-agent\r\nAccept: text/plain\r\n\r\n", requestLine)
-	connected.Done()
-	if err != nil {
-		return "write: " + err.Error()
+	if status != http.StatusOK {
+		return fmt.Sprintf("status %d: %s", status, body)
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		return "read: " + err.Error()
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Sprintf("status %d: %s", resp.StatusCode, body)
-	}
-	return string(body)
+	return body
 }
 
 // quickClient asks for the status and then a token on one connection, as a
@@ -236,38 +224,4 @@ func quickClient(socket string) string {
 		}
 	}
 	return ""
-}
-
-// dripRequest sends a request a byte a second, as a stuck or hostile client
-// would, and answers how long the agent let it hold the connection.
-func dripRequest(socket string) time.Duration {
-	begin := time.Now()
-	c, err := net.Dial("unix", socket)
-	if err != nil {
-		return 0
-	}
-	defer c.Close()
-	closed := make(chan struct{})
-	go func() {
-		_, _ = io.Copy(io.Discard, c) // ends when the agent closes the connection
-		close(closed)
-	}()
-	req := "GET /v1/status HTTP/1.1\r\nHost: biot-agent\r\nX-Slow: " + strings.Repeat("z", 60) + "\r\n\r\n"
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for i := 0; i < len(req); i++ {
-		if _, err := c.Write([]byte{req[i]}); err != nil {
-			break
-		}
-		select {
-		case <-closed:
-			return time.Since(begin)
-		case <-tick.C:
-		}
-	}
-	select {
-	case <-closed:
-	case <-time.After(time.Minute):
-	}
-	return time.Since(begin)
 }

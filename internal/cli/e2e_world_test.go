@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -17,6 +16,7 @@ import (
 
 	"biot-agent/agent/biotsim"
 	"biot-agent/internal/desktoptest"
+	"biot-agent/internal/testkit"
 )
 
 // commandTimeout bounds every command a test runs; the longest waits in
@@ -154,7 +154,7 @@ type proc struct {
 	name           string // what a person would type
 	cmd            *exec.Cmd
 	args           []string // after the program
-	stdout, stderr *syncBuffer
+	stdout, stderr *testkit.SyncBuffer
 	begin          time.Time
 	done           chan struct{}
 	res            result
@@ -168,7 +168,7 @@ func (w *world) start(env []string, stdin string, args ...string) *proc {
 
 func (w *world) startCmd(name string, cmd *exec.Cmd, env []string, stdin string) *proc {
 	w.t.Helper()
-	p := &proc{w: w, name: name, cmd: cmd, args: cmd.Args[1:], stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{w: w, name: name, cmd: cmd, args: cmd.Args[1:], stdout: &testkit.SyncBuffer{}, stderr: &testkit.SyncBuffer{}, done: make(chan struct{})}
 	cmd.Env = env
 	cmd.Dir = w.home
 	cmd.Stdin = strings.NewReader(stdin)
@@ -257,25 +257,6 @@ func (p *proc) exited() bool {
 	default:
 		return false
 	}
-}
-
-// syncBuffer is a bytes.Buffer that a child's output can be copied into
-// while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // ctx is a context for a test's own calls, under a deadline.

@@ -88,6 +88,20 @@ func TestCloseStopsTheDaemons(t *testing.T) {
 	}
 }
 
+// client connects to bus as a program would, for a test's own calls; the
+// connection and ctx end with the test, or after 10 s.
+func client(t *testing.T, bus *Bus) (context.Context, *dbus.Conn) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	app, err := bus.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.Close() })
+	return ctx, app
+}
+
 // recorder is a TB that writes down how a test would have ended, so the
 // skip-or-fail decision can be checked without ending this test.
 type recorder struct {

@@ -25,9 +25,9 @@
 //	}
 //
 // A test that needs a bus of a different kind (say, one whose Secret Service
-// hangs) must run in a process of its own: re-execute the test binary with
-// -test.run naming that test and an environment variable that tells TestMain
-// to leave the bus alone.
+// hangs: [NewSilentSecretService]) must run in a process of its own:
+// re-execute the test binary with -test.run naming that test and an
+// environment variable that tells TestMain to leave the bus alone.
 //
 // # Missing programs
 //

@@ -1,10 +1,8 @@
 package desktoptest
 
 import (
-	"context"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -12,13 +10,7 @@ import (
 func TestNotificationServerRecordsAndInvokes(t *testing.T) {
 	bus := SessionBus(t)
 	s := NewNotificationServer(t, bus)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	app, err := bus.Connect(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Close()
+	ctx, app := client(t, bus)
 	obj := app.Object(NotificationsName, notificationsPath)
 
 	var caps []string
@@ -35,7 +27,7 @@ func TestNotificationServerRecordsAndInvokes(t *testing.T) {
 	app.Signal(sigs)
 
 	var id uint32
-	err = obj.CallWithContext(ctx, notificationsIface+".Notify", 0, "app", uint32(0), "", "Hello", "Body",
+	err := obj.CallWithContext(ctx, notificationsIface+".Notify", 0, "app", uint32(0), "", "Hello", "Body",
 		[]string{"go", "Go"}, map[string]dbus.Variant{}, int32(-1)).Store(&id)
 	if err != nil {
 		t.Fatal(err)

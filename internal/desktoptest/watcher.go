@@ -279,6 +279,24 @@ func (m MenuItem) Labels() []string {
 	return out
 }
 
+// MenuLines lists what a person reads at the top level of menu m: each
+// visible entry that is not a separator, as its label and whether it can be
+// picked. L is the caller's own struct of those two fields, so that a test
+// can write the lines it wants as short literals (go vet asks for field
+// names in a literal of another package's struct).
+func MenuLines[L ~struct {
+	Label   string
+	Enabled bool
+}](m MenuItem) []L {
+	var out []L
+	for _, c := range m.Children {
+		if c.Visible && c.Type != "separator" {
+			out = append(out, L{Label: c.Label, Enabled: c.Enabled})
+		}
+	}
+	return out
+}
+
 // Menu reads the item's whole menu through com.canonical.dbusmenu.GetLayout.
 // fyne.io/systray answers the first GetLayout with one level only, whatever
 // depth is asked, so Menu asks again for every item that has children
@@ -356,6 +374,21 @@ func (it *Item) convert(ctx context.Context, menu dbus.ObjectPath, n layoutNode,
 		m.Children = sub.Children
 	}
 	return m, nil
+}
+
+// MenuEntry reads the item's menu and returns its entry labelled label, at
+// any depth, as a person looks for it before clicking; the error lists the
+// labels the menu has.
+func (it *Item) MenuEntry(ctx context.Context, label string) (MenuItem, error) {
+	m, err := it.Menu(ctx)
+	if err != nil {
+		return MenuItem{}, err
+	}
+	e, ok := m.Find(label)
+	if !ok {
+		return MenuItem{}, fmt.Errorf("desktoptest: no %q in the menu %v", label, m.Labels())
+	}
+	return e, nil
 }
 
 // Click sends the dbusmenu "clicked" event for the item id, as a panel does

@@ -1,10 +1,8 @@
 package desktoptest
 
 import (
-	"context"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -12,13 +10,7 @@ import (
 func TestWatcherRecordsItemsAndRestartsEmpty(t *testing.T) {
 	bus := SessionBus(t)
 	w := NewWatcher(t, bus)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	app, err := bus.Connect(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Close()
+	ctx, app := client(t, bus)
 	register := func() error {
 		return app.Object(WatcherName, watcherPath).CallWithContext(ctx, watcherIface+".RegisterStatusNotifierItem", 0, "/StatusNotifierItem").Err
 	}
@@ -69,5 +61,23 @@ func TestWatcherRecordsItemsAndRestartsEmpty(t *testing.T) {
 	}
 	if got := w.Items(); len(got) != 0 {
 		t.Errorf("a restarted watcher remembers %v", got)
+	}
+}
+
+func TestMenuLinesAreWhatAPersonReads(t *testing.T) {
+	type line struct {
+		Label   string
+		Enabled bool
+	}
+	m := MenuItem{Children: []MenuItem{
+		{Label: "Signed out", Visible: true},
+		{Label: "Sign in…", Enabled: true, Visible: true},
+		{Type: "separator", Enabled: true, Visible: true},
+		{Label: "Hidden", Enabled: true},
+		{Label: "Quit", Enabled: true, Visible: true, Children: []MenuItem{{Label: "Submenu entry", Visible: true}}},
+	}}
+	want := []line{{"Signed out", false}, {"Sign in…", true}, {"Quit", true}}
+	if got := MenuLines[line](m); !slices.Equal(got, want) {
+		t.Errorf("MenuLines = %v, want %v", got, want)
 	}
 }

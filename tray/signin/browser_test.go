@@ -1,13 +1,11 @@
 package signin_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 	"biot-agent/agent/biot"
 	"biot-agent/agent/biotsim"
 	"biot-agent/agent/keyring"
+	"biot-agent/internal/testkit"
 	"biot-agent/tray/signin"
 )
 
@@ -39,7 +38,7 @@ type world struct {
 	sim  *biotsim.Server
 	a    *agent.Agent
 	srv  *signin.Server
-	logs *syncBuffer
+	logs *testkit.SyncBuffer
 }
 
 func newWorld(t *testing.T) *world {
@@ -53,7 +52,7 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, sim: sim, logs: &syncBuffer{}}
+	w := &world{t: t, sim: sim, logs: &testkit.SyncBuffer{}}
 	log := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	w.a, err = agent.New(agent.Config{Client: client, Store: keyring.NewMemory("browser test"), Logger: log})
 	if err != nil {
@@ -222,22 +221,4 @@ func darkMode() chromedp.Action[chromedp.Void] {
 		})
 		return err
 	})
-}
-
-// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -1,7 +1,6 @@
 package signin
 
 import (
-	"bytes"
 	"context"
 	"html"
 	"io"
@@ -17,6 +16,7 @@ import (
 
 	"biot-agent/agent"
 	"biot-agent/internal/fakeclock"
+	"biot-agent/internal/testkit"
 )
 
 // These tests are about the page and its guards, so a fake stands in for
@@ -97,7 +97,7 @@ type env struct {
 	b      *fakeBackend
 	srv    *Server
 	clock  *fakeclock.Clock
-	logs   *syncBuffer
+	logs   *testkit.SyncBuffer
 	client *http.Client
 	url    string // the page from the first Start
 }
@@ -108,7 +108,7 @@ func newEnv(t *testing.T) *env {
 		t:     t,
 		b:     &fakeBackend{status: agent.Status{State: agent.StateSignedOut, BaseURL: testBaseURL}},
 		clock: fakeclock.New(time.Date(2025, 11, 24, 9, 0, 0, 0, time.UTC)),
-		logs:  &syncBuffer{},
+		logs:  &testkit.SyncBuffer{},
 	}
 	e.srv = New(e.b, Options{
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -247,22 +247,4 @@ func wantNoText(t *testing.T, body string, parts ...string) {
 			t.Errorf("the page shows %q, and must not:\n%s", p, body)
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
