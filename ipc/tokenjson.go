@@ -26,12 +26,12 @@ func appendTokenJSON(dst []byte, tok agent.Token) ([]byte, error) {
 	dst = append(dst, `{"token":"`...)
 	dst = append(dst, tok.Token...)
 	dst = append(dst, `","expiresAt":"`...)
-	dst, err := tok.ExpiresAt.AppendText(dst) // what Time.MarshalJSON writes, unquoted
+	withTime, err := tok.ExpiresAt.AppendText(dst) // what Time.MarshalJSON writes, unquoted
 	if err != nil {
 		b, err := json.Marshal(tok) // the same error, in encoding/json's words
 		return append(dst[:start], b...), err
 	}
-	dst = append(dst, `","userId":"`...)
+	dst = append(withTime, `","userId":"`...)
 	dst = append(dst, tok.UserID...)
 	dst = append(dst, `","username":"`...)
 	dst = append(dst, tok.Username...)
@@ -86,9 +86,10 @@ func decodeTokenIn(whole string, data []byte, tok *agent.Token) error {
 	return json.Unmarshal(data, tok)
 }
 
-// decodeTokenFast, given data and the same bytes as a string, takes only the exact shape appendTokenJSON writes: its
-// keys in its order, plain strings, an optional newline at the end. ok
-// false leaves any other JSON, valid or not, to json.Unmarshal.
+// decodeTokenFast, given data and the same bytes as a string, takes only
+// the exact shape appendTokenJSON writes: its keys in its order, plain
+// strings, an optional newline at the end. ok false leaves any other JSON,
+// valid or not, to json.Unmarshal.
 func decodeTokenFast(whole string, data []byte) (t agent.Token, ok bool) {
 	pos := 0 // where the next key starts; the fields are slices of whole
 	ok = true

@@ -53,6 +53,7 @@ func FuzzTokenJSON(f *testing.F) {
 	f.Add(typicalToken.Token, typicalToken.ExpiresAt.Unix(), typicalToken.ExpiresAt.Nanosecond(), 0, typicalToken.Username, typicalToken.BaseURL, b)
 	f.Add("a<b>&c", int64(0), 0, 3600, "josé@example.com", `C:\path "q"`, []byte(`{"token":"x\u003c","expiresAt":"2026-01-02T03:04:05Z","userId":"","username":"","organizationId":"","baseURL":""}`))
 	f.Add("tab\there", int64(-62135596801), 5, -19800, "", "", []byte(`{"baseURL":"u","token":"t","expiresAt":"2026-01-02T03:04:05+05:30"}`))
+	f.Add("t", int64(253402300800), 0, 0, "u", "b", []byte(`{}`)) // year 10000: encoding/json refuses it
 	f.Add("", int64(253402300800), 0, 0, "\xff", "\u2028", []byte(`{"token":"t","expiresAt":"2026-13-02T03:04:05Z","userId":"","username":"","organizationId":"","baseURL":""}`))
 	f.Add("t", int64(1), 7, 60, "u", "b", []byte(`{"token":"t","expiresAt":"2026-01-02T03:04:05Z","userId":"","username":"","organizationId":"","baseURL":""} x`))
 	f.Add("t", int64(1), 7, 60, "u", "b", []byte(`{"token":"t","expiresAt":"2026-01-02T03:04:05Z","userId":"","username":"","organizationId":"","baseURL":"","token":"dup"}`))
@@ -70,6 +71,11 @@ func FuzzTokenJSON(f *testing.F) {
 		want, wantErr := json.Marshal(tok)
 		if (gotErr != nil) != (wantErr != nil) || (gotErr == nil && !bytes.Equal(got, want)) {
 			t.Fatalf("appendTokenJSON(%+v) = %s, %v\nencoding/json: %s, %v", tok, got, gotErr, want, wantErr)
+		}
+		// Appended after bytes already there, which it must keep, error or not.
+		after, _ := appendTokenJSON([]byte("prefix"), tok)
+		if !bytes.Equal(after, append([]byte("prefix"), want...)) {
+			t.Fatalf("appendTokenJSON after a prefix = %s, want prefix%s", after, want)
 		}
 		for _, in := range [][]byte{data, got, append(got, '\n')} {
 			var fast, slow agent.Token
