@@ -45,12 +45,7 @@ func TestCurrentTokenAnswersOnlyAValidTokenAndNeverCallsBioT(t *testing.T) {
 }
 
 func TestCurrentTokenSaysNoUntilTheStoredSessionIsRead(t *testing.T) {
-	first := start(t, options{})
-	first.login()
-	first.stop()
-
-	slow := slowStore{Store: first.store, release: make(chan struct{})}
-	second := start(t, options{store: slow, sims: first.sim})
+	second, slow := restartBehindSlowStore(t)
 	if _, ok := second.agent.CurrentToken(0); ok {
 		t.Fatal("CurrentToken answered before the stored session was read")
 	}

@@ -308,13 +308,20 @@ func (s slowStore) Load(ctx context.Context, baseURL string) (agent.Session, err
 	return s.Store.Load(ctx, baseURL)
 }
 
-func TestTokenRightAfterStartWaitsForTheResume(t *testing.T) {
+// restartBehindSlowStore signs in, stops the agent, and starts a second one
+// on the same store and simulator whose reads of the store wait until
+// slow.release is closed.
+func restartBehindSlowStore(t *testing.T) (second *harness, slow slowStore) {
+	t.Helper()
 	first := start(t, options{})
 	first.login()
 	first.stop()
+	slow = slowStore{Store: first.store, release: make(chan struct{})}
+	return start(t, options{store: slow, sims: first.sim}), slow
+}
 
-	slow := slowStore{Store: first.store, release: make(chan struct{})}
-	second := start(t, options{store: slow, sims: first.sim})
+func TestTokenRightAfterStartWaitsForTheResume(t *testing.T) {
+	second, slow := restartBehindSlowStore(t)
 	got := make(chan error, 1)
 	go func() {
 		_, err := second.agent.Token(context.Background(), 0)
