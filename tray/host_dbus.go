@@ -116,35 +116,12 @@ func connectHost(ctx context.Context, log *slog.Logger) (*host, error) {
 		return nil, fmt.Errorf("listen for the tray host: %w", err)
 	}
 	conn.Signal(h.sigs)
-	h.shared, err = sharedBus(dctx)
+	h.shared, err = sessionbus.Shared(dctx)
 	if err != nil {
 		conn.Close()
 		return nil, err
 	}
 	return h, nil
-}
-
-// sharedBus returns godbus's shared session connection, the one systray
-// uses, under ctx.
-func sharedBus(ctx context.Context) (*dbus.Conn, error) {
-	type result struct {
-		conn *dbus.Conn
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		c, err := dbus.SessionBus()
-		done <- result{c, err}
-	}()
-	select {
-	case r := <-done:
-		if r.err != nil {
-			return nil, fmt.Errorf("connect to the session bus: %w", r.err)
-		}
-		return r.conn, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("connect to the session bus: %w", ctx.Err())
-	}
 }
 
 func (h *host) close() {

@@ -20,12 +20,7 @@ import (
 // ctx. It never starts a bus (no dbus-launch autolaunch): no bus is an
 // answer, not something to fix behind the person's back.
 func Dial(ctx context.Context) (*dbus.Conn, error) {
-	type result struct {
-		conn *dbus.Conn
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
+	return under(ctx, true, func() (*dbus.Conn, error) {
 		conn, err := dbus.SessionBusPrivateNoAutoStartup()
 		if err == nil {
 			if err = conn.Auth(nil); err == nil {
@@ -36,6 +31,27 @@ func Dial(ctx context.Context) (*dbus.Conn, error) {
 				conn = nil
 			}
 		}
+		return conn, err
+	})
+}
+
+// Shared returns godbus's shared session connection (dbus.SessionBus), the
+// one systray uses, under ctx.
+func Shared(ctx context.Context) (*dbus.Conn, error) {
+	return under(ctx, false, dbus.SessionBus)
+}
+
+// under runs connect, which cannot be cancelled, and waits for it until ctx
+// ends. A private connection that arrives after that is closed (closeLate);
+// the shared one stays, as it belongs to others too.
+func under(ctx context.Context, closeLate bool, connect func() (*dbus.Conn, error)) (*dbus.Conn, error) {
+	type result struct {
+		conn *dbus.Conn
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		conn, err := connect()
 		done <- result{conn, err}
 	}()
 	select {
@@ -45,11 +61,13 @@ func Dial(ctx context.Context) (*dbus.Conn, error) {
 		}
 		return r.conn, nil
 	case <-ctx.Done():
-		go func() { // the dial goes on; close what it brings
-			if r := <-done; r.conn != nil {
-				r.conn.Close()
-			}
-		}()
+		if closeLate {
+			go func() { // the dial goes on; close what it brings
+				if r := <-done; r.conn != nil {
+					r.conn.Close()
+				}
+			}()
+		}
 		return nil, fmt.Errorf("connect to the session bus: %w", ctx.Err())
 	}
 }
