@@ -11,11 +11,15 @@ type subscriber struct {
 
 const subscriberBuffer = 16
 
-// Subscribe returns a channel of events, one per change of the session, and
-// a function that ends the subscription and closes the channel.
+// Subscribe returns a channel of events and a function that ends the
+// subscription and closes the channel. The first event is the status at the
+// moment of subscribing (with the Seq of the last change), then one follows
+// per change: a subscriber reads where the session stands and every move
+// from there, with no change falling between the two.
 func (a *Agent) Subscribe() (<-chan Event, func()) {
 	s := &subscriber{ch: make(chan Event, subscriberBuffer)}
 	a.mu.Lock()
+	s.ch <- Event{Seq: a.seq, Status: a.statusLocked()}
 	a.subs[s] = struct{}{}
 	a.mu.Unlock()
 	cancel := func() {

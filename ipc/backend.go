@@ -30,7 +30,9 @@ type Backend interface {
 	// Logout ends the session and forgets the stored refresh token.
 	Logout(ctx context.Context) error
 	// Subscribe returns a buffered channel of session changes and a function
-	// that ends the subscription. A slow reader may miss events but always
-	// sees the latest one eventually.
+	// that ends the subscription. Its first event is the status at the
+	// moment of subscribing, taken together with the subscription, so no
+	// change falls between the two. A slow reader may miss events but
+	// always sees the latest one eventually.
 	Subscribe() (events <-chan agent.Event, cancel func())
 }

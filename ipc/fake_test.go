@@ -32,6 +32,11 @@ type fakeBackend struct {
 
 	subscribed   chan struct{} // one send per Subscribe
 	unsubscribed chan struct{} // one send per cancel
+
+	// afterSubscribe, when set, runs once, after the next subscription is
+	// in place and before Subscribe returns: a change made there lands in
+	// the window between a subscription and whatever its caller reads next.
+	afterSubscribe func(*fakeBackend)
 }
 
 func newFakeBackend(state agent.State) *fakeBackend {
@@ -140,8 +145,14 @@ func (fb *fakeBackend) Subscribe() (<-chan agent.Event, func()) {
 	id := fb.nextSub
 	fb.nextSub++
 	ch := make(chan agent.Event, 4)
+	ch <- agent.Event{Seq: fb.seq, Status: fb.status} // the current status first, as the agent does
 	fb.subs[id] = ch
+	hook := fb.afterSubscribe
+	fb.afterSubscribe = nil
 	fb.mu.Unlock()
+	if hook != nil {
+		hook(fb)
+	}
 	fb.subscribed <- struct{}{}
 	var once sync.Once
 	return ch, func() {

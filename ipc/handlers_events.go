@@ -16,9 +16,13 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	// The stream lasts as long as the client wants; the client's close ends
 	// it, noticed by the server's background read.
 	_ = rc.SetReadDeadline(time.Time{})
-	// Subscribe before the snapshot, so no change slips between them.
+	// The subscription's first event is the current status.
 	events, cancel := s.Backend.Subscribe()
 	defer cancel()
+	first, ok := <-events
+	if !ok {
+		return
+	}
 
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -42,7 +46,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return send(append(append([]byte("data: "), b...), '\n', '\n'))
 	}
 
-	if !sendEvent(agent.Event{Status: s.Backend.Status()}) {
+	if !sendEvent(agent.Event{Status: first.Status}) { // seq 0: a snapshot, not a change
 		return
 	}
 	every := s.heartbeat

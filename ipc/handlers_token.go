@@ -168,10 +168,16 @@ func (s *Server) waitToken(ctx context.Context, minValid, wait time.Duration) (a
 		// timer per request is a measurable part of a token's cost.
 		return s.Backend.Token(ctx, minValid)
 	}
-	// Subscribe before the first try, so no change slips between them.
+	// The state the wait starts from comes with the subscription itself:
+	// a logout that lands right after it is an event on the channel,
+	// never a state the wait mistakes for where it began.
 	events, cancel := s.Backend.Subscribe()
 	defer cancel()
-	last := s.Backend.Status().State
+	first, ok := <-events
+	if !ok {
+		return s.token(ctx, minValid)
+	}
+	last := first.Status.State
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	for {

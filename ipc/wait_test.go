@@ -77,17 +77,34 @@ func TestWaitEndedByStateChange(t *testing.T) {
 		{"logout while needs_login answers signed_out", agent.StateNeedsLogin, func(fb *fakeBackend) { fb.setState(agent.StateSignedOut) }, "signed_out"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ta := startAgent(t, tt.from)
-			start := time.Now()
-			res := ta.waitToken(t, t.Context(), 5*time.Minute)
-			tt.change(ta.fb)
-			r := result(t, res)
-			apiErr(t, r.err, tt.code, 401)
-			if took := time.Since(start); took > time.Minute {
-				t.Errorf("the wait took %v; it should end at the change", took)
+		// The change comes while the server waits, or in the window right
+		// after the server subscribed to the session's changes, before it
+		// read where the session stood: either way the waiting client is
+		// answered at once.
+		for _, window := range []bool{false, true} {
+			name := tt.name
+			if window {
+				name += " (in the window after subscribing)"
 			}
-		})
+			t.Run(name, func(t *testing.T) {
+				ta := startAgent(t, tt.from)
+				if window {
+					ta.fb.mu.Lock()
+					ta.fb.afterSubscribe = tt.change
+					ta.fb.mu.Unlock()
+				}
+				start := time.Now()
+				res := ta.waitToken(t, t.Context(), 5*time.Minute)
+				if !window {
+					tt.change(ta.fb)
+				}
+				r := result(t, res)
+				apiErr(t, r.err, tt.code, 401)
+				if took := time.Since(start); took > time.Minute {
+					t.Errorf("the wait took %v; it should end at the change", took)
+				}
+			})
+		}
 	}
 }
 

@@ -56,9 +56,11 @@ func newTray(cfg Config) *tray {
 func (t *tray) start(ctx context.Context) <-chan struct{} {
 	var wg sync.WaitGroup
 	wg.Add(3)
+	// The subscription's first event is the current status.
 	events, unsubscribe := t.cfg.Backend.Subscribe()
-	// The status is read after subscribing, so no change falls between.
-	t.observe(t.cfg.Backend.Status())
+	if first, ok := <-events; ok {
+		t.observe(first.Status)
+	}
 	go func() { defer wg.Done(); defer unsubscribe(); t.watch(ctx, events) }()
 	go func() { defer wg.Done(); t.send(ctx) }()
 	go func() { defer wg.Done(); t.actions(ctx) }()

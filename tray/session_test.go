@@ -33,7 +33,13 @@ func (b *fakeBackend) Status() agent.Status {
 	defer b.mu.Unlock()
 	return b.status
 }
-func (b *fakeBackend) Subscribe() (<-chan agent.Event, func()) { return b.sub, func() {} }
+// Subscribe sends the current status first, as the agent does.
+func (b *fakeBackend) Subscribe() (<-chan agent.Event, func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.sub <- agent.Event{Seq: b.seq, Status: b.status}
+	return b.sub, func() {}
+}
 func (b *fakeBackend) Token(context.Context, time.Duration) (agent.Token, error) {
 	return agent.Token{}, &agent.Error{Kind: agent.KindSignedOut, Message: "not signed in"}
 }

@@ -11,7 +11,8 @@ import (
 )
 
 // Backend is what the tray needs from the agent (*agent.Agent satisfies
-// it). The tray reads the status and follows its events; it calls Token
+// it). The tray follows the session's events, the first of which is the
+// status at the moment of subscribing (see agent.Agent.Subscribe); it calls Token
 // and Logout only when the person asks, and never from the systray loop.
 type Backend interface {
 	Status() agent.Status

@@ -142,6 +142,7 @@ func (b *backend) Status() agent.Status {
 func (b *backend) Subscribe() (<-chan agent.Event, func()) {
 	ch := make(chan agent.Event, 1024)
 	b.mu.Lock()
+	ch <- agent.Event{Seq: b.seq, Status: b.status} // the current status first, as the agent does
 	b.subs[ch] = true
 	b.mu.Unlock()
 	return ch, func() {
