@@ -33,6 +33,7 @@ func (b *fakeBackend) Status() agent.Status {
 	defer b.mu.Unlock()
 	return b.status
 }
+
 // Subscribe sends the current status first, as the agent does.
 func (b *fakeBackend) Subscribe() (<-chan agent.Event, func()) {
 	b.mu.Lock()
