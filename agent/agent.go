@@ -31,11 +31,11 @@ type Config struct {
 	WakeInterval time.Duration
 }
 
-// Timeouts for the calls the agent makes on its own behalf.
+// Timeouts for the calls the agent makes on its own behalf. A refresh has
+// none of its own: the BioT client bounds each call.
 const (
-	storeTimeout   = 5 * time.Second
-	refreshTimeout = 40 * time.Second
-	logoutTimeout  = 10 * time.Second
+	storeTimeout  = 5 * time.Second
+	logoutTimeout = 10 * time.Second
 )
 
 // Agent keeps one session alive. Its methods are safe for concurrent use.
@@ -46,21 +46,13 @@ type Agent struct {
 	loginMu sync.Mutex // one sign-in at a time
 	storeMu sync.Mutex // store calls and the memory change they belong to; see storage.go
 
-	mu          sync.Mutex
-	state       State
-	message     string
-	sess        *session // nil when nobody is signed in
-	gen         uint64   // grows with every sign-in and sign-out; stale refreshes are dropped
-	username    string   // last known username, kept after the session ends
-	mfa         *mfaPending
-	lastRefresh *RefreshResult
-	nextRefresh deadline // when the loop refreshes next; zero when it has nothing to do
-	failures    int      // transient failures in a row
-	inflight    *refreshCall
-	storeErr    error     // the last store failure, cleared by the next success
-	storeErrAt  time.Time // when it happened
-	subs        map[*subscriber]struct{}
-	seq         uint64
+	mu       sync.Mutex
+	life     life   // where the session stands; changed only by move
+	gen      uint64 // grows whenever a session starts or ends; stale refreshes and resumes are dropped
+	inflight *refreshCall
+	storeErr error // the last store failure, cleared by the next success
+	subs     map[*subscriber]struct{}
+	seq      uint64
 
 	kick    chan struct{} // wakes the loop when the schedule changed
 	resumed chan struct{} // closed once Run has looked at the stored session
@@ -96,7 +88,7 @@ func New(cfg Config) (*Agent, error) {
 	return &Agent{
 		cfg:     cfg,
 		log:     cfg.Logger,
-		state:   StateSignedOut,
+		life:    life{state: StateSignedOut},
 		subs:    make(map[*subscriber]struct{}),
 		kick:    make(chan struct{}, 1),
 		resumed: make(chan struct{}),
@@ -113,7 +105,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	close(a.resumed)
 	for {
 		a.mu.Lock()
-		next := a.nextRefresh
+		next := a.life.next
 		a.mu.Unlock()
 		wait := a.cfg.WakeInterval
 		if !next.isZero() {
@@ -136,7 +128,7 @@ func (a *Agent) Run(ctx context.Context) error {
 // wakes past a refresh time refreshes at once.
 func (a *Agent) tick(ctx context.Context) {
 	a.mu.Lock()
-	next, sess := a.nextRefresh, a.sess
+	next, sess := a.life.next, a.life.sess
 	a.mu.Unlock()
 	if !next.passed(a.cfg.Clock) {
 		return

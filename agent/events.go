@@ -33,16 +33,6 @@ func (a *Agent) Subscribe() (<-chan Event, func()) {
 	return s.ch, cancel
 }
 
-// setState changes the state and publishes the new status. Called with a.mu
-// held; it publishes even when only details changed (a new expiry, say).
-func (a *Agent) setState(st State, message string) {
-	if st != a.state || message != a.message {
-		a.log.Info("session state", "state", st, "message", message)
-	}
-	a.state, a.message = st, message
-	a.publishLocked()
-}
-
 // publishLocked sends the current status to every subscriber. Called with
 // a.mu held; it never blocks.
 func (a *Agent) publishLocked() {
@@ -73,26 +63,27 @@ func (a *Agent) Status() Status {
 }
 
 func (a *Agent) statusLocked() Status {
+	l := &a.life
 	st := Status{
-		State:       a.state,
-		Message:     a.message,
-		Username:    a.username,
+		State:       l.state,
+		Message:     l.message,
+		Username:    l.username,
 		BaseURL:     a.BaseURL(),
-		LastRefresh: copyResult(a.lastRefresh),
-		MFAPending:  a.mfa != nil,
+		LastRefresh: copyResult(l.last),
+		MFAPending:  l.mfa != nil,
 		Store:       a.cfg.Store.Info(),
 	}
 	if a.storeErr != nil {
 		st.Store.Problem = a.storeErr.Error()
 	}
-	if s := a.sess; s != nil {
+	if s := l.sess; s != nil {
 		st.Username, st.UserID, st.OrganizationID = s.username, s.userID, s.orgID
 		st.AccessExpiresAt = timePtr(s.expires.wall)
 		st.RefreshExpiresAt = timePtr(s.refreshExp)
-		st.NextRefreshAt = timePtr(a.nextRefresh.wall)
+		st.NextRefreshAt = timePtr(l.next.wall)
 	}
-	if st.Username == "" && a.mfa != nil {
-		st.Username = a.mfa.username
+	if st.Username == "" && l.mfa != nil {
+		st.Username = l.mfa.username
 	}
 	return st
 }

@@ -34,8 +34,7 @@ func (a *Agent) Login(ctx context.Context, username, password string) error {
 	}
 	if resp.MFARequired {
 		a.mu.Lock()
-		a.mfa = &mfaPending{username: username, interim: resp.AccessJwt.Token, expires: resp.MFAExpiration, phone: resp.Phone}
-		a.publishLocked()
+		a.pendMFA(&mfaPending{username: username, interim: resp.AccessJwt.Token, expires: resp.MFAExpiration, phone: resp.Phone})
 		a.mu.Unlock()
 		to := "your phone"
 		if resp.Phone != "" {
@@ -68,9 +67,6 @@ func (a *Agent) SubmitMFA(ctx context.Context, code string) error {
 		}
 		return a.loginError(p.username, err)
 	}
-	a.mu.Lock()
-	a.mfa = nil
-	a.mu.Unlock()
 	return a.establish(p.username, resp)
 }
 
@@ -89,8 +85,8 @@ func (a *Agent) ResendMFA(ctx context.Context) error {
 		return a.loginError(p.username, err)
 	}
 	a.mu.Lock()
-	if a.mfa == p && !exp.IsZero() {
-		a.mfa.expires = exp
+	if a.life.mfa == p && !exp.IsZero() {
+		p.expires = exp
 	}
 	a.mu.Unlock()
 	return nil
@@ -100,13 +96,12 @@ func (a *Agent) ResendMFA(ctx context.Context) error {
 func (a *Agent) pendingMFA() (*mfaPending, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	p := a.mfa
+	p := a.life.mfa
 	if p == nil {
 		return nil, newError(KindBadRequest, nil, "no sign-in is waiting for an SMS code: sign in with username and password first")
 	}
 	if !p.expires.IsZero() && !a.cfg.Clock.Now().Before(p.expires) {
-		a.mfa = nil
-		a.publishLocked()
+		a.pendMFA(nil)
 		return nil, newError(KindLoginFailed, nil, "the SMS code for %s expired: sign in again", p.username)
 	}
 	return p, nil
@@ -129,15 +124,8 @@ func (a *Agent) establish(username string, resp *biot.LoginResponse) error {
 	_ = a.save(s.stored(a.BaseURL())) // on failure the session lives on in memory; Status says so
 
 	a.mu.Lock()
-	old := a.sess
-	a.sess = s
-	a.gen++
-	a.username = username
-	a.mfa = nil
-	a.failures = 0
-	a.lastRefresh = nil
-	a.nextRefresh = a.refreshAt(s)
-	a.setState(StateSignedIn, "")
+	old := a.life.sess
+	a.move(a.life.signInOver().signedIn(s, "", a.refreshAt(s), nil))
 	a.mu.Unlock()
 	a.wake()
 	a.log.Info("signed in", "username", username, "accessExpiresAt", s.expires.wall)
@@ -163,8 +151,7 @@ func (a *Agent) loginError(username string, err error) error {
 		return newError(KindOffline, err, "%s", err.Error())
 	case biot.ClassSessionOver: // the interim token of an MFA sign-in ran out
 		a.mu.Lock()
-		a.mfa = nil
-		a.publishLocked()
+		a.pendMFA(nil)
 		a.mu.Unlock()
 		return newError(KindLoginFailed, err, "the sign-in of %s expired before it was finished: sign in again", username)
 	case biot.ClassCanceled:
@@ -181,17 +168,10 @@ func (a *Agent) loginError(username string, err error) error {
 func (a *Agent) Logout(ctx context.Context) error {
 	a.mu.Lock()
 	var refresh string
-	if a.sess != nil {
-		refresh = a.sess.refresh
-		a.username = a.sess.username
+	if s := a.life.sess; s != nil {
+		refresh = s.refresh
 	}
-	a.sess = nil
-	a.mfa = nil
-	a.gen++
-	a.failures = 0
-	a.nextRefresh = deadline{}
-	a.lastRefresh = nil
-	a.setState(StateSignedOut, "")
+	a.move(a.life.signInOver().signedOut(""))
 	a.mu.Unlock()
 	a.log.Info("signed out")
 

@@ -23,13 +23,13 @@ func (a *Agent) refresh(ctx context.Context) error {
 	a.mu.Lock()
 	c := a.inflight
 	if c == nil {
-		if a.sess == nil {
+		if a.life.sess == nil {
 			a.mu.Unlock()
 			return a.unavailable()
 		}
 		c = &refreshCall{done: make(chan struct{})}
 		a.inflight = c
-		gen, sess := a.gen, *a.sess
+		gen, sess := a.gen, *a.life.sess
 		go func() {
 			err := a.doRefresh(gen, sess)
 			a.mu.Lock()
@@ -57,9 +57,9 @@ func (a *Agent) doRefresh(gen uint64, sess session) error {
 		a.sessionOver(gen, err)
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
-	defer cancel()
-	resp, err := a.cfg.Client.Refresh(ctx, sess.refresh)
+	// No deadline here: the client bounds the call, and a caller that gives
+	// up must not cut short a rotation BioT may already have made.
+	resp, err := a.cfg.Client.Refresh(context.Background(), sess.refresh)
 	now = a.cfg.Clock.Now()
 	if err == nil && resp.PasswordResetRequired {
 		err = newError(KindNeedsLogin, nil, "BioT requires a new password for %s: set it in the BioT console, then sign in again", sess.username)
@@ -103,11 +103,9 @@ func (a *Agent) doRefresh(gen uint64, sess session) error {
 		go a.logoutUpstream(next.refresh)
 		return a.unavailableLocked()
 	}
-	*a.sess = next
-	a.failures = 0
-	a.lastRefresh = &RefreshResult{Time: now, OK: true}
-	a.nextRefresh = a.refreshAt(a.sess)
-	a.setState(StateSignedIn, "")
+	s := a.life.sess
+	*s = next
+	a.move(a.life.signedIn(s, "", a.refreshAt(s), &RefreshResult{Time: now, OK: true}))
 	a.wake()
 	return nil
 }
@@ -121,12 +119,9 @@ func (a *Agent) offline(gen uint64, err error) {
 		return
 	}
 	now := a.cfg.Clock.Now()
-	a.failures++
-	delay := a.backoff(a.failures)
-	a.lastRefresh = &RefreshResult{Time: now, Error: err.Error()}
-	a.nextRefresh = after(a.cfg.Clock, delay)
-	a.setState(StateOffline, err.Error())
-	a.log.Warn("refresh failed; retrying", "err", err, "in", delay.Round(time.Millisecond), "failures", a.failures)
+	delay := a.backoff(a.life.failures + 1)
+	a.move(a.life.offline(err.Error(), after(a.cfg.Clock, delay), &RefreshResult{Time: now, Error: err.Error()}))
+	a.log.Warn("refresh failed; retrying", "err", err, "in", delay.Round(time.Millisecond), "failures", a.life.failures)
 	a.wake()
 }
 
@@ -140,13 +135,7 @@ func (a *Agent) sessionOver(gen uint64, err error) {
 		return
 	}
 	now := a.cfg.Clock.Now()
-	a.username = a.sess.username
-	a.sess = nil
-	a.gen++
-	a.failures = 0
-	a.nextRefresh = deadline{}
-	a.lastRefresh = &RefreshResult{Time: now, Error: err.Error()}
-	a.setState(StateNeedsLogin, err.Error())
+	a.move(a.life.needsLogin(a.life.sess.username, err.Error(), &RefreshResult{Time: now, Error: err.Error()}))
 	gen = a.gen
 	a.mu.Unlock()
 	a.log.Warn("sign-in needed", "reason", err)

@@ -95,67 +95,50 @@ func (s *session) stored(baseURL string) Session {
 	}
 }
 
-// refreshAt is when the loop refreshes this session's access token: the
-// lead before expiry, lengthened by up to a tenth at random so that many
-// agents do not refresh in step.
-func (a *Agent) refreshAt(s *session) deadline {
-	lead := refreshLead(s.lifetime)
-	lead += time.Duration(a.cfg.Jitter() * float64(lead) / 10)
-	return s.expires.sooner(lead)
-}
-
 // resume loads the stored session and refreshes it once: a restart asks no
-// password.
+// password. A sign-in or sign-out while the store is read wins (it moved
+// the generation on), and what was read is then dropped.
 func (a *Agent) resume(ctx context.Context) {
+	a.mu.Lock()
+	gen := a.gen
+	a.mu.Unlock()
 	lctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	stored, err := a.cfg.Store.Load(lctx, a.BaseURL())
 	cancel()
-	switch {
-	case errors.Is(err, ErrNoSession):
-		a.mu.Lock()
-		a.nextRefresh = deadline{}
-		a.noteStore(nil)
-		a.setState(StateSignedOut, "")
+
+	a.mu.Lock()
+	if a.gen != gen {
 		a.mu.Unlock()
 		return
+	}
+	switch {
+	case errors.Is(err, ErrNoSession):
+		a.noteStore(nil)
+		a.move(a.life.signedOut(""))
 	case err != nil:
 		// A keyring that does not answer is not "no session": say so and
 		// try again later.
-		a.mu.Lock()
 		a.noteStore(err)
-		a.failures++
-		a.nextRefresh = after(a.cfg.Clock, a.backoff(a.failures))
-		a.setState(StateSignedOut, "could not read the stored session: "+err.Error())
-		a.mu.Unlock()
+		a.move(a.life.unread("could not read the stored session: "+err.Error(), after(a.cfg.Clock, a.backoff(a.life.failures+1))))
 		a.log.Warn("could not read the stored session", "err", err)
-		return
+	case !stored.RefreshExpiresAt.IsZero() && !a.cfg.Clock.Now().Before(stored.RefreshExpiresAt):
+		a.noteStore(nil)
+		a.move(a.life.needsLogin(stored.Username, "the saved session of "+stored.Username+" ended at "+stored.RefreshExpiresAt.Local().Format(time.DateTime), nil))
+	default:
+		a.noteStore(nil)
+		s := &session{
+			username:   stored.Username,
+			userID:     stored.UserID,
+			orgID:      stored.OrganizationID,
+			refresh:    stored.RefreshToken,
+			refreshExp: stored.RefreshExpiresAt,
+		}
+		a.move(a.life.signedIn(s, "resuming the saved session", after(a.cfg.Clock, 0), nil))
+		a.log.Info("resuming the saved session", "username", stored.Username)
 	}
-	now := a.cfg.Clock.Now()
-	a.mu.Lock()
-	if a.sess != nil { // somebody signed in meanwhile
-		a.mu.Unlock()
-		return
-	}
-	a.noteStore(nil)
-	a.failures = 0
-	a.username = stored.Username
-	if !stored.RefreshExpiresAt.IsZero() && !now.Before(stored.RefreshExpiresAt) {
-		a.nextRefresh = deadline{}
-		a.setState(StateNeedsLogin, "the saved session of "+stored.Username+" ended at "+stored.RefreshExpiresAt.Local().Format(time.DateTime))
-		a.mu.Unlock()
-		return
-	}
-	a.gen++
-	a.sess = &session{
-		username:   stored.Username,
-		userID:     stored.UserID,
-		orgID:      stored.OrganizationID,
-		refresh:    stored.RefreshToken,
-		refreshExp: stored.RefreshExpiresAt,
-	}
-	a.nextRefresh = after(a.cfg.Clock, 0)
-	a.setState(StateSignedIn, "resuming the saved session")
+	resumed := a.life.sess != nil
 	a.mu.Unlock()
-	a.log.Info("resuming the saved session", "username", stored.Username)
-	_ = a.refresh(ctx)
+	if resumed {
+		_ = a.refresh(ctx)
+	}
 }

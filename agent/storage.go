@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"time"
 )
 
 // Store calls are made with a.storeMu held, together with the change of
@@ -46,14 +45,7 @@ func (a *Agent) deleteStored() error {
 
 // noteStore records the outcome of a store call for Status. Called with
 // a.mu held.
-func (a *Agent) noteStore(err error) {
-	a.storeErr = err
-	if err == nil {
-		a.storeErrAt = time.Time{}
-	} else {
-		a.storeErrAt = a.cfg.Clock.Now()
-	}
-}
+func (a *Agent) noteStore(err error) { a.storeErr = err }
 
 // logoutUpstream ends a refresh token at BioT, best effort: the session is
 // already gone here, whatever BioT answers.

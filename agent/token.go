@@ -32,8 +32,8 @@ func (a *Agent) Token(ctx context.Context, minValid time.Duration) (Token, error
 			a.mu.Unlock()
 			return tok, err
 		}
-		due := a.nextRefresh.isZero() || a.nextRefresh.passed(a.cfg.Clock)
-		offline := a.state == StateOffline && !due
+		due := a.life.next.isZero() || a.life.next.passed(a.cfg.Clock)
+		offline := a.life.state == StateOffline && !due
 		// A refresh that succeeded may still leave a token too short: when
 		// saving it took long, part of its life went by meanwhile. One more
 		// refresh then helps, if the ask is modest (half a lifetime at
@@ -72,7 +72,7 @@ func (a *Agent) CurrentToken(minValid time.Duration) (tok Token, ok bool) {
 // tokenLocked answers the token when the current one will do (ok), an
 // error when no token can be had, or neither when a refresh may help.
 func (a *Agent) tokenLocked(minValid time.Duration) (Token, bool, error) {
-	s := a.sess
+	s := a.life.sess
 	if s == nil {
 		return Token{}, false, a.unavailableLocked()
 	}
@@ -100,7 +100,7 @@ func (a *Agent) tokenLocked(minValid time.Duration) (Token, bool, error) {
 // modestLocked reports whether a fresh token would meet minValid with half
 // its lifetime to spare. Called with a.mu held.
 func (a *Agent) modestLocked(minValid time.Duration) bool {
-	s := a.sess
+	s := a.life.sess
 	if s == nil || s.lifetime <= 0 {
 		return false
 	}
@@ -115,29 +115,29 @@ func (a *Agent) modestLocked(minValid time.Duration) bool {
 func (a *Agent) tooShort(minValid time.Duration) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.sess == nil {
+	if a.life.sess == nil {
 		return a.unavailableLocked()
 	}
-	if a.state == StateOffline {
-		msg := a.message
-		if !a.nextRefresh.isZero() {
-			msg += "; retrying in " + max(a.nextRefresh.left(a.cfg.Clock), 0).Round(time.Second).String()
+	if a.life.state == StateOffline {
+		msg := a.life.message
+		if !a.life.next.isZero() {
+			msg += "; retrying in " + max(a.life.next.left(a.cfg.Clock), 0).Round(time.Second).String()
 		}
 		return newError(KindOffline, nil, "BioT is unreachable and no token valid long enough is left (%s)", msg)
 	}
 	if !a.modestLocked(minValid) {
 		return newError(KindBadRequest, nil, "BioT's tokens here live %s: a token valid for %s cannot be had",
-			a.sess.lifetime.Round(time.Second), minValid)
+			a.life.sess.lifetime.Round(time.Second), minValid)
 	}
 	// A fresh token would have met the ask with half its life to spare: the
 	// refreshes took too long (a slow keyring, a slow network).
 	need := minValid
 	if need == 0 {
-		need = minServe(a.sess.lifetime)
+		need = minServe(a.life.sess.lifetime)
 	}
 	return newError(KindOffline, nil,
 		"BioT's fresh tokens arrived with less than %s left (they live %s; refreshing and saving took too long): try again",
-		need.Round(time.Millisecond), a.sess.lifetime.Round(time.Second))
+		need.Round(time.Millisecond), a.life.sess.lifetime.Round(time.Second))
 }
 
 // unavailable says why there is no session to serve a token from.
@@ -149,10 +149,10 @@ func (a *Agent) unavailable() error {
 
 func (a *Agent) unavailableLocked() error {
 	switch {
-	case a.state == StateNeedsLogin:
-		return newError(KindNeedsLogin, nil, "%s", a.message)
-	case a.mfa != nil:
-		return newError(KindMFARequired, nil, "a sign-in of %s waits for its SMS code", a.mfa.username)
+	case a.life.state == StateNeedsLogin:
+		return newError(KindNeedsLogin, nil, "%s", a.life.message)
+	case a.life.mfa != nil:
+		return newError(KindMFARequired, nil, "a sign-in of %s waits for its SMS code", a.life.mfa.username)
 	default:
 		return newError(KindSignedOut, nil, "not signed in to %s", a.BaseURL())
 	}
