@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"biot-agent/internal/bounded"
 )
 
 // DefaultTimeout bounds every keyring call whose context allows longer.
@@ -25,9 +27,10 @@ func (e *TimeoutError) Error() string {
 func (e *TimeoutError) Unwrap() error { return context.DeadlineExceeded }
 
 // guard runs keyring calls one at a time under a deadline. The keyring
-// libraries take no context, so a call that hangs cannot be stopped: guard
-// lets it hang alone and answers the callers that come after it with the
-// same TimeoutError, at once, until it returns.
+// libraries take no context, so a call that hangs cannot be stopped, only
+// left behind (package bounded waits for it): guard lets it hang alone and
+// answers the callers that come after it with the same TimeoutError, at
+// once, until it returns.
 type guard struct {
 	slot chan struct{} // holds one token while a keyring call runs
 
@@ -37,7 +40,8 @@ type guard struct {
 
 type stuckCall struct {
 	finished bool
-	err      *TimeoutError
+	answer   error         // op's, once finished
+	err      *TimeoutError // what callers get while it is stuck
 }
 
 func newGuard() *guard { return &guard{slot: make(chan struct{}, 1)} }
@@ -64,64 +68,49 @@ func (g *guard) do(ctx context.Context, limit time.Duration, op func() error) er
 	if wait <= 0 {
 		return timeout
 	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
 
 	// Wait for the call before us; it shares our deadline.
 	select {
 	case g.slot <- struct{}{}:
-	case <-timer.C:
-		return timeout
-	case <-ctx.Done():
-		return ctxErr(ctx, timeout)
+	case <-wctx.Done():
+		return ended(ctx, timeout)
 	}
 
 	call := &stuckCall{err: timeout}
-	done := make(chan error, 1)
-	go func() {
+	err := bounded.Do(wctx, func() error {
 		err := op()
 		g.mu.Lock()
-		call.finished = true
+		call.finished, call.answer = true, err
 		if g.stuck == call {
 			g.stuck = nil
 		}
 		g.mu.Unlock()
 		<-g.slot
-		done <- err
-	}()
-	select {
-	case err := <-done:
 		return err
-	case <-timer.C:
-		return g.abandon(call, done)
-	case <-ctx.Done():
-		if ctx.Err() == context.DeadlineExceeded {
-			return g.abandon(call, done)
-		}
-		return ctxErr(ctx, timeout)
-	}
-}
-
-// abandon leaves call running and marks it stuck, unless it finished in the
-// meantime, in which case its answer wins.
-func (g *guard) abandon(call *stuckCall, done <-chan error) error {
+	})
 	g.mu.Lock()
-	finished := call.finished
-	if !finished {
+	defer g.mu.Unlock()
+	switch {
+	case call.finished:
+		// It answered, perhaps just as the wait ended: the answer wins.
+		return call.answer
+	case ctx.Err() == context.Canceled:
+		// The caller's own doing: the call runs on, holding the slot, and
+		// the next caller waits for it under its own deadline.
+		return fmt.Errorf("keyring call abandoned: %w", err)
+	default:
 		g.stuck = call
-	}
-	g.mu.Unlock()
-	if finished {
-		return <-done
-	}
-	return call.err
-}
-
-// ctxErr is the error for a context that ended: a deadline is a timeout, a
-// cancellation is the caller's own doing.
-func ctxErr(ctx context.Context, timeout *TimeoutError) error {
-	if ctx.Err() == context.DeadlineExceeded {
 		return timeout
 	}
-	return fmt.Errorf("keyring call abandoned: %w", ctx.Err())
+}
+
+// ended is the error for a wait that ended before the keyring's turn came:
+// a cancellation is the caller's own doing, a deadline is a timeout.
+func ended(ctx context.Context, timeout *TimeoutError) error {
+	if ctx.Err() == context.Canceled {
+		return fmt.Errorf("keyring call abandoned: %w", ctx.Err())
+	}
+	return timeout
 }
