@@ -1,12 +1,15 @@
 package tray
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"time"
+
+	"biot-agent/internal/bounded"
 
 	"github.com/cli/browser"
 )
@@ -22,17 +25,13 @@ func openURL(url string) error {
 	if b := os.Getenv("BROWSER"); b != "" {
 		return openWithBrowserEnv(b, url)
 	}
-	done := make(chan error, 1)
-	go func() { done <- browser.OpenURL(url) }()
-	select {
-	case err := <-done:
-		if err != nil {
-			return fmt.Errorf("open the browser: %w", err)
-		}
-		return nil
-	case <-time.After(openWait):
-		return nil // xdg-open may wait for a browser it started itself
+	ctx, cancel := context.WithTimeout(context.Background(), openWait)
+	defer cancel()
+	err := bounded.Do(ctx, func() error { return browser.OpenURL(url) })
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("open the browser: %w", err)
 	}
+	return nil // opened, or still at it: xdg-open may wait for a browser it started itself
 }
 
 // openWithBrowserEnv follows the $BROWSER convention: a colon-separated

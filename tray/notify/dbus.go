@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"biot-agent/internal/bounded"
 	"biot-agent/tray/internal/sessionbus"
 
 	"github.com/esiqveland/notify"
@@ -213,23 +214,20 @@ func (d *desktop) connection(ctx context.Context) (*dbus.Conn, []string, error) 
 // ends first, conn is closed, which ends the call, and the next Notify
 // connects anew.
 func (d *desktop) call(ctx context.Context, conn *dbus.Conn, fn func() error) error {
-	done := make(chan error, 1)
-	go func() { done <- fn() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			var de dbus.Error
-			var dp *dbus.Error
-			if !errors.As(err, &de) && !errors.As(err, &dp) { // not an answer: the connection broke
-				d.drop(conn)
-			}
-			return err
-		}
+	err := bounded.Do(ctx, fn)
+	switch {
+	case err == nil:
 		return nil
-	case <-ctx.Done():
+	case ctx.Err() != nil:
 		d.drop(conn)
-		return fmt.Errorf("the notification server did not answer in time: %w", ctx.Err())
+		return fmt.Errorf("the notification server did not answer in time: %w", err)
 	}
+	var de dbus.Error
+	var dp *dbus.Error
+	if !errors.As(err, &de) && !errors.As(err, &dp) { // not an answer: the connection broke
+		d.drop(conn)
+	}
+	return err
 }
 
 // drop forgets conn and closes it.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 
+	"biot-agent/internal/bounded"
+
 	"github.com/gen2brain/beeep"
 )
 
@@ -38,18 +40,15 @@ func (b *beeepNotifier) Notify(ctx context.Context, n Notification) (uint32, err
 	if n.Icon != nil {
 		icon = n.Icon
 	}
-	// beeep takes no context: run it aside and stop waiting at the
-	// deadline. It finishes, or not, on its own.
-	sent := make(chan error, 1)
-	go func() { sent <- beeep.Notify(n.Title, n.Body, icon) }()
-	select {
-	case err := <-sent:
-		if err != nil {
-			return 0, fmt.Errorf("notify: %w", err)
-		}
+	// beeep takes no context: it finishes, or not, on its own.
+	err := bounded.Do(ctx, func() error { return beeep.Notify(n.Title, n.Body, icon) })
+	switch {
+	case err == nil:
 		return 0, nil
-	case <-ctx.Done():
-		return 0, fmt.Errorf("notify: the notification was not sent in time: %w", ctx.Err())
+	case ctx.Err() != nil:
+		return 0, fmt.Errorf("notify: the notification was not sent in time: %w", err)
+	default:
+		return 0, fmt.Errorf("notify: %w", err)
 	}
 }
 

@@ -13,14 +13,17 @@ import (
 	"context"
 	"fmt"
 
+	"biot-agent/internal/bounded"
+
 	"github.com/godbus/dbus/v5"
 )
 
 // Dial opens a private, authenticated connection to the session bus under
 // ctx. It never starts a bus (no dbus-launch autolaunch): no bus is an
-// answer, not something to fix behind the person's back.
+// answer, not something to fix behind the person's back. Connecting cannot
+// be cancelled: a connection that arrives after ctx ended is closed.
 func Dial(ctx context.Context) (*dbus.Conn, error) {
-	return under(ctx, true, func() (*dbus.Conn, error) {
+	conn, err := bounded.CallRelease(ctx, func() (*dbus.Conn, error) {
 		conn, err := dbus.SessionBusPrivateNoAutoStartup()
 		if err == nil {
 			if err = conn.Auth(nil); err == nil {
@@ -32,42 +35,20 @@ func Dial(ctx context.Context) (*dbus.Conn, error) {
 			}
 		}
 		return conn, err
-	})
+	}, func(late *dbus.Conn) { late.Close() })
+	if err != nil {
+		return nil, fmt.Errorf("connect to the session bus: %w", err)
+	}
+	return conn, nil
 }
 
 // Shared returns godbus's shared session connection (dbus.SessionBus), the
-// one systray uses, under ctx.
+// one systray uses, under ctx. One that arrives after ctx ended stays: it
+// belongs to others too.
 func Shared(ctx context.Context) (*dbus.Conn, error) {
-	return under(ctx, false, dbus.SessionBus)
-}
-
-// under runs connect, which cannot be cancelled, and waits for it until ctx
-// ends. A private connection that arrives after that is closed (closeLate);
-// the shared one stays, as it belongs to others too.
-func under(ctx context.Context, closeLate bool, connect func() (*dbus.Conn, error)) (*dbus.Conn, error) {
-	type result struct {
-		conn *dbus.Conn
-		err  error
+	conn, err := bounded.Call(ctx, dbus.SessionBus)
+	if err != nil {
+		return nil, fmt.Errorf("connect to the session bus: %w", err)
 	}
-	done := make(chan result, 1)
-	go func() {
-		conn, err := connect()
-		done <- result{conn, err}
-	}()
-	select {
-	case r := <-done:
-		if r.err != nil {
-			return nil, fmt.Errorf("connect to the session bus: %w", r.err)
-		}
-		return r.conn, nil
-	case <-ctx.Done():
-		if closeLate {
-			go func() { // the dial goes on; close what it brings
-				if r := <-done; r.conn != nil {
-					r.conn.Close()
-				}
-			}()
-		}
-		return nil, fmt.Errorf("connect to the session bus: %w", ctx.Err())
-	}
+	return conn, nil
 }
