@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 
+	"biot-agent/internal/bounded"
+
 	"github.com/godbus/dbus/v5"
 )
 
@@ -104,20 +106,12 @@ func connectBus(ctx context.Context) (*dbus.Conn, string, error) {
 	// Auth and Hello read from the socket without a deadline: a bus that
 	// accepts and never answers would hold them forever, so they run aside
 	// and the connection is closed when the deadline passes.
-	done := make(chan error, 1)
-	go func() {
-		err := conn.Auth(nil)
-		if err == nil {
-			err = conn.Hello()
+	err = bounded.Do(ctx, func() error {
+		if err := conn.Auth(nil); err != nil {
+			return err
 		}
-		done <- err
-	}()
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		conn.Close()
-		return nil, addr, ctx.Err()
-	}
+		return conn.Hello()
+	})
 	if err != nil {
 		conn.Close()
 		return nil, addr, err

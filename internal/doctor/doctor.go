@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"biot-agent/internal/bounded"
 )
 
 // Level is how a check came out.
@@ -160,15 +162,9 @@ func Run(ctx context.Context, o Options) Report {
 	spawn(func() { c.put(checkAutostart(ctx)) })
 	spawn(func() { c.put(checkBioT(ctx, o, agentURL)...) })
 
-	done := make(chan struct{})
-	go func() {
-		wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
+	// A check that overstays the run is left to finish on its own; the
+	// collector drops what it finds.
+	_ = bounded.Do(ctx, func() error { wg.Wait(); return nil })
 	got := c.close()
 
 	r := Report{OK: true}
@@ -195,22 +191,7 @@ func Run(ctx context.Context, o Options) Report {
 func withTimeout[T any](ctx context.Context, d time.Duration, f func(ctx context.Context) (T, error)) (T, error) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	type result struct {
-		v   T
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		v, err := f(ctx)
-		ch <- result{v, err}
-	}()
-	select {
-	case r := <-ch:
-		return r.v, r.err
-	case <-ctx.Done():
-		var zero T
-		return zero, ctx.Err()
-	}
+	return bounded.Call(ctx, func() (T, error) { return f(ctx) })
 }
 
 // budget is how long a step that starts now may take: d, or less when the
