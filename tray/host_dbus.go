@@ -10,18 +10,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"biot-agent/internal/dbusname"
 	"biot-agent/tray/internal/sessionbus"
 
 	"fyne.io/systray"
 	"github.com/godbus/dbus/v5"
-)
-
-// The StatusNotifierItem protocol's names.
-const (
-	watcherName = "org.kde.StatusNotifierWatcher"
-	watcherPath = dbus.ObjectPath("/StatusNotifierWatcher")
-	itemIntf    = "org.kde.StatusNotifierItem"
-	itemPath    = "/StatusNotifierItem" // where fyne.io/systray exports the item
 )
 
 const (
@@ -76,7 +69,7 @@ func waitForHost(ctx context.Context, log *slog.Logger) (*host, error) {
 			return h, nil
 		}
 		if err == nil && !said {
-			log.Warn("no tray icon: nothing on this desktop shows tray icons (no " + watcherName + " on the session bus); the agent runs on without the icon and shows it when a tray starts")
+			log.Warn("no tray icon: nothing on this desktop shows tray icons (no " + dbusname.Watcher + " on the session bus); the agent runs on without the icon and shows it when a tray starts")
 			said = true
 		}
 		if err == nil {
@@ -106,10 +99,10 @@ func connectHost(ctx context.Context, log *slog.Logger) (*host, error) {
 	}
 	h := &host{log: log, conn: conn, sigs: make(chan *dbus.Signal, 16)}
 	err = conn.AddMatchSignalContext(dctx,
-		dbus.WithMatchSender("org.freedesktop.DBus"),
-		dbus.WithMatchInterface("org.freedesktop.DBus"),
+		dbus.WithMatchSender(dbusname.Bus),
+		dbus.WithMatchInterface(dbusname.Bus),
 		dbus.WithMatchMember("NameOwnerChanged"),
-		dbus.WithMatchArg(0, watcherName),
+		dbus.WithMatchArg(0, dbusname.Watcher),
 	)
 	if err != nil {
 		conn.Close()
@@ -133,7 +126,7 @@ func (h *host) watcherOwned(ctx context.Context) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, busTimeout)
 	defer cancel()
 	var owned bool
-	err := h.conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, watcherName).Store(&owned)
+	err := h.conn.BusObject().CallWithContext(ctx, dbusname.Bus+".NameHasOwner", 0, dbusname.Watcher).Store(&owned)
 	return owned, err
 }
 
@@ -157,12 +150,12 @@ func (h *host) waitForWatcher(ctx context.Context) error {
 // watcherOwner reads a NameOwnerChanged about the watcher: its new owner,
 // "" when it went away.
 func watcherOwner(sig *dbus.Signal) (string, bool) {
-	if sig.Name != "org.freedesktop.DBus.NameOwnerChanged" || len(sig.Body) < 3 {
+	if sig.Name != dbusname.Bus+".NameOwnerChanged" || len(sig.Body) < 3 {
 		return "", false
 	}
 	name, _ := sig.Body[0].(string)
 	owner, ok := sig.Body[2].(string)
-	return owner, ok && name == watcherName
+	return owner, ok && name == dbusname.Watcher
 }
 
 // keepRegistered runs beside systray until ctx ends or the bus goes: once
@@ -205,8 +198,8 @@ func (h *host) keepRegistered(ctx context.Context, reapply func()) {
 func (h *host) register(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, busTimeout)
 	defer cancel()
-	err := h.shared.Object(watcherName, watcherPath).
-		CallWithContext(ctx, watcherName+".RegisterStatusNotifierItem", 0, itemPath).Err
+	err := h.shared.Object(dbusname.Watcher, dbusname.WatcherPath).
+		CallWithContext(ctx, dbusname.Watcher+".RegisterStatusNotifierItem", 0, dbusname.ItemPath).Err
 	if err != nil && ctx.Err() == nil {
 		h.log.Warn("tray: could not register the icon with the tray host", "err", err)
 	}
@@ -226,7 +219,7 @@ func (h *host) settle(ctx context.Context) {
 	defer cancel()
 	rule := []dbus.MatchOption{
 		dbus.WithMatchSender(names[0]),
-		dbus.WithMatchInterface(itemIntf),
+		dbus.WithMatchInterface(dbusname.Item),
 		dbus.WithMatchMember("NewTitle"),
 	}
 	if err := h.conn.AddMatchSignalContext(mctx, rule...); err != nil {
@@ -246,7 +239,7 @@ func (h *host) settle(ctx context.Context) {
 			if !ok {
 				return
 			}
-			if sig.Name == itemIntf+".NewTitle" {
+			if sig.Name == dbusname.Item+".NewTitle" {
 				return
 			}
 			if owner, ok := watcherOwner(sig); ok && owner != "" {

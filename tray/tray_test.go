@@ -12,6 +12,7 @@ import (
 
 	"biot-agent/agent"
 	"biot-agent/assets"
+	"biot-agent/internal/dbusname"
 	"biot-agent/internal/desktoptest"
 
 	"github.com/godbus/dbus/v5"
@@ -278,8 +279,8 @@ func TestIconComesBackWhenThePanelRestarts(t *testing.T) {
 	}
 	defer conn.Close()
 	stray := &dbus.Message{Type: dbus.TypeSignal, Headers: map[dbus.HeaderField]dbus.Variant{
-		dbus.FieldPath:        dbus.MakeVariant(dbus.ObjectPath("/org/freedesktop/Notifications")),
-		dbus.FieldInterface:   dbus.MakeVariant("org.freedesktop.Notifications"),
+		dbus.FieldPath:        dbus.MakeVariant(dbus.ObjectPath(dbusname.NotificationsPath)),
+		dbus.FieldInterface:   dbus.MakeVariant(dbusname.Notifications),
 		dbus.FieldMember:      dbus.MakeVariant("NotificationClosed"),
 		dbus.FieldDestination: dbus.MakeVariant(it.Service),
 		dbus.FieldSignature:   dbus.MakeVariant(dbus.SignatureOf(uint32(0), uint32(0))),

@@ -10,6 +10,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"biot-agent/agent"
+	"biot-agent/internal/dbusname"
 	"biot-agent/internal/desktoptest"
 	"biot-agent/ipc"
 )
@@ -116,11 +117,11 @@ func lockLoginKeyring(t *testing.T, bus *desktoptest.Bus) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	login := dbus.ObjectPath("/org/freedesktop/secrets/collection/login")
+	login := dbus.ObjectPath(dbusname.LoginCollectionPath)
 	var locked []dbus.ObjectPath
 	var prompt dbus.ObjectPath
-	err = conn.Object("org.freedesktop.secrets", "/org/freedesktop/secrets").
-		CallWithContext(ctx, "org.freedesktop.Secret.Service.Lock", 0, []dbus.ObjectPath{login}).Store(&locked, &prompt)
+	err = conn.Object(dbusname.Secrets, dbusname.SecretsPath).
+		CallWithContext(ctx, dbusname.SecretService+".Lock", 0, []dbus.ObjectPath{login}).Store(&locked, &prompt)
 	if err != nil || len(locked) != 1 {
 		t.Fatalf("locking the login keyring: %v (locked %v, prompt %s)", err, locked, prompt)
 	}

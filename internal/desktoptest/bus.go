@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"biot-agent/internal/bounded"
 )
 
 // startTimeout bounds the start of each daemon when the caller gave no
@@ -102,16 +104,12 @@ func startBus(ctx context.Context, dir string) (*Bus, error) {
 	}
 	// dbus-daemon prints its address once it listens: that line is the
 	// signal that the bus is ready.
-	lines := make(chan string, 1)
-	go func() {
+	addr, err := bounded.Call(ctx, func() (string, error) {
 		line, _ := bufio.NewReader(stdout).ReadString('\n')
-		lines <- strings.TrimSpace(line)
-	}()
-	var addr string
-	select {
-	case addr = <-lines:
-	case <-ctx.Done():
-		return nil, errors.Join(fmt.Errorf("desktoptest: dbus-daemon printed no address: %w", ctx.Err()), d.stop())
+		return strings.TrimSpace(line), nil
+	})
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("desktoptest: dbus-daemon printed no address: %w", err), d.stop())
 	}
 	if addr == "" {
 		// No address means stdout closed: the daemon is on its way out.

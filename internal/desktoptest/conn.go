@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"biot-agent/internal/dbusname"
+
 	"github.com/godbus/dbus/v5"
 )
 
@@ -34,7 +36,7 @@ func (b *Bus) WaitForName(ctx context.Context, name string, gone <-chan struct{}
 	defer tick.Stop()
 	for {
 		var owned bool
-		err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, name).Store(&owned)
+		err := conn.BusObject().CallWithContext(ctx, dbusname.Bus+".NameHasOwner", 0, name).Store(&owned)
 		switch {
 		case err != nil:
 			return fmt.Errorf("desktoptest: ask whether %s is owned: %w", name, err)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"biot-agent/internal/dbusname"
+
 	"github.com/godbus/dbus/v5"
 )
 
@@ -25,9 +27,9 @@ func TestSessionBusStartsNothingByItself(t *testing.T) {
 
 	// With service activation off, asking for the Secret Service on an empty
 	// bus must fail at once rather than start the machine's gnome-keyring.
-	err = conn.Object(secretsName, secretsPath).CallWithContext(ctx, "org.freedesktop.DBus.Peer.Ping", 0).Err
+	err = conn.Object(dbusname.Secrets, dbusname.SecretsPath).CallWithContext(ctx, dbusname.Peer+".Ping", 0).Err
 	var de dbus.Error
-	if !errors.As(err, &de) || de.Name != "org.freedesktop.DBus.Error.ServiceUnknown" {
+	if !errors.As(err, &de) || de.Name != dbusname.ErrServiceUnknown {
 		t.Fatalf("calling the Secret Service on a bare bus: got %v, want ServiceUnknown", err)
 	}
 	if !strings.Contains(strings.Join(bus.Env, "\n"), "DBUS_SESSION_BUS_ADDRESS="+bus.Address) {

@@ -12,14 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/godbus/dbus/v5"
-)
+	"biot-agent/internal/dbusname"
 
-// The Secret Service names this package talks to.
-const (
-	secretsName    = "org.freedesktop.secrets"
-	secretsPath    = dbus.ObjectPath("/org/freedesktop/secrets")
-	secretsService = "org.freedesktop.Secret.Service"
+	"github.com/godbus/dbus/v5"
 )
 
 // Keyring is a gnome-keyring Secret Service running on a private [Bus], with
@@ -105,7 +100,7 @@ func startKeyring(ctx context.Context, bus *Bus, dir string) (*Keyring, error) {
 		return nil, err
 	}
 	k := &Keyring{Bus: bus, Env: cmd.Env, DataDir: filepath.Join(dir, "data", "keyrings"), dir: dir, daemon: d}
-	if err := bus.WaitForName(ctx, secretsName, d.exited); err != nil {
+	if err := bus.WaitForName(ctx, dbusname.Secrets, d.exited); err != nil {
 		select {
 		case <-d.exited:
 			return nil, d.died()
@@ -128,15 +123,15 @@ func (k *Keyring) ensureDefaultCollection(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
-	svc := conn.Object(secretsName, secretsPath)
+	svc := conn.Object(dbusname.Secrets, dbusname.SecretsPath)
 	var coll dbus.ObjectPath
-	if err := svc.CallWithContext(ctx, secretsService+".ReadAlias", 0, "default").Store(&coll); err != nil {
+	if err := svc.CallWithContext(ctx, dbusname.SecretService+".ReadAlias", 0, "default").Store(&coll); err != nil {
 		return fmt.Errorf("desktoptest: read the default collection: %w", err)
 	}
 	if coll == "/" {
 		return errors.New("desktoptest: gnome-keyring has no default collection (did --unlock get the password?)")
 	}
-	locked, err := conn.Object(secretsName, coll).GetProperty("org.freedesktop.Secret.Collection.Locked")
+	locked, err := conn.Object(dbusname.Secrets, coll).GetProperty(dbusname.SecretCollection + ".Locked")
 	if err != nil {
 		return fmt.Errorf("desktoptest: ask whether %s is locked: %w", coll, err)
 	}
@@ -145,7 +140,7 @@ func (k *Keyring) ensureDefaultCollection(ctx context.Context) error {
 	}
 	var unlocked []dbus.ObjectPath
 	var prompt dbus.ObjectPath
-	if err := svc.CallWithContext(ctx, secretsService+".Unlock", 0, []dbus.ObjectPath{coll}).Store(&unlocked, &prompt); err != nil {
+	if err := svc.CallWithContext(ctx, dbusname.SecretService+".Unlock", 0, []dbus.ObjectPath{coll}).Store(&unlocked, &prompt); err != nil {
 		return fmt.Errorf("desktoptest: unlock %s: %w", coll, err)
 	}
 	if len(unlocked) != 1 {
@@ -168,8 +163,8 @@ func (k *Keyring) Items(ctx context.Context, attrs map[string]string) ([]dbus.Ob
 	}
 	defer conn.Close()
 	var unlocked, locked []dbus.ObjectPath
-	err = conn.Object(secretsName, secretsPath).
-		CallWithContext(ctx, secretsService+".SearchItems", 0, attrs).Store(&unlocked, &locked)
+	err = conn.Object(dbusname.Secrets, dbusname.SecretsPath).
+		CallWithContext(ctx, dbusname.SecretService+".SearchItems", 0, attrs).Store(&unlocked, &locked)
 	if err != nil {
 		return nil, fmt.Errorf("desktoptest: search items: %w", err)
 	}

@@ -5,14 +5,9 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/godbus/dbus/v5"
-)
+	"biot-agent/internal/dbusname"
 
-// The notification server's names on the bus.
-const (
-	NotificationsName  = "org.freedesktop.Notifications"
-	notificationsPath  = dbus.ObjectPath("/org/freedesktop/Notifications")
-	notificationsIface = "org.freedesktop.Notifications"
+	"github.com/godbus/dbus/v5"
 )
 
 // Notification is one Notify call a [NotificationServer] received.
@@ -85,15 +80,15 @@ func StartNotificationServer(ctx context.Context, bus *Bus, caps ...string) (*No
 		return nil, err
 	}
 	s := &NotificationServer{conn: conn, caps: caps, notes: make(chan Notification, 256)}
-	if err := conn.Export(notificationMethods{s}, notificationsPath, notificationsIface); err != nil {
+	if err := conn.Export(notificationMethods{s}, dbusname.NotificationsPath, dbusname.Notifications); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("desktoptest: export the notification server: %w", err)
 	}
 	var reply dbus.RequestNameReply
-	err = conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.RequestName", 0, NotificationsName, uint32(dbus.NameFlagDoNotQueue)).Store(&reply)
+	err = conn.BusObject().CallWithContext(ctx, dbusname.Bus+".RequestName", 0, dbusname.Notifications, uint32(dbus.NameFlagDoNotQueue)).Store(&reply)
 	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
 		conn.Close()
-		return nil, fmt.Errorf("desktoptest: take %s: %v (reply %d)", NotificationsName, err, reply)
+		return nil, fmt.Errorf("desktoptest: take %s: %v (reply %d)", dbusname.Notifications, err, reply)
 	}
 	return s, nil
 }
@@ -141,7 +136,7 @@ func (s *NotificationServer) Hang(on bool) {
 // InvokeAction emits ActionInvoked(id, key) to every listener, as a server
 // does when the person clicks a notification's button.
 func (s *NotificationServer) InvokeAction(id uint32, key string) error {
-	if err := s.conn.Emit(notificationsPath, notificationsIface+".ActionInvoked", id, key); err != nil {
+	if err := s.conn.Emit(dbusname.NotificationsPath, dbusname.Notifications+".ActionInvoked", id, key); err != nil {
 		return fmt.Errorf("desktoptest: emit ActionInvoked: %w", err)
 	}
 	return nil
@@ -150,7 +145,7 @@ func (s *NotificationServer) InvokeAction(id uint32, key string) error {
 // CloseNotification emits NotificationClosed(id, reason); reason 2 is
 // "dismissed by the user".
 func (s *NotificationServer) CloseNotification(id, reason uint32) error {
-	if err := s.conn.Emit(notificationsPath, notificationsIface+".NotificationClosed", id, reason); err != nil {
+	if err := s.conn.Emit(dbusname.NotificationsPath, dbusname.Notifications+".NotificationClosed", id, reason); err != nil {
 		return fmt.Errorf("desktoptest: emit NotificationClosed: %w", err)
 	}
 	return nil

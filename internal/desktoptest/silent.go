@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"biot-agent/internal/dbusname"
+
 	"github.com/godbus/dbus/v5"
 )
 
@@ -52,22 +54,22 @@ func StartSilentSecretService(ctx context.Context, bus *Bus) (*SilentSecretServi
 	err = errors.Join(
 		conn.ExportMethodTable(map[string]any{
 			"Get": func(iface, prop string) (dbus.Variant, *dbus.Error) { return dbus.MakeVariant(""), hold() },
-		}, secretsPath, "org.freedesktop.DBus.Properties"),
+		}, dbusname.SecretsPath, dbusname.Properties),
 		conn.ExportMethodTable(map[string]any{
 			"OpenSession": func(alg string, in dbus.Variant) (dbus.Variant, dbus.ObjectPath, *dbus.Error) {
 				return dbus.MakeVariant(""), "/", hold()
 			},
-		}, secretsPath, secretsService),
+		}, dbusname.SecretsPath, dbusname.SecretService),
 	)
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("desktoptest: export the silent Secret Service: %w", err)
 	}
 	var reply dbus.RequestNameReply
-	err = conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.RequestName", 0, secretsName, uint32(dbus.NameFlagDoNotQueue)).Store(&reply)
+	err = conn.BusObject().CallWithContext(ctx, dbusname.Bus+".RequestName", 0, dbusname.Secrets, uint32(dbus.NameFlagDoNotQueue)).Store(&reply)
 	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
 		conn.Close()
-		return nil, fmt.Errorf("desktoptest: take %s: %v (reply %d)", secretsName, err, reply)
+		return nil, fmt.Errorf("desktoptest: take %s: %v (reply %d)", dbusname.Secrets, err, reply)
 	}
 	return s, nil
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"biot-agent/internal/dbusname"
+
 	"github.com/godbus/dbus/v5"
 )
 
@@ -13,11 +15,11 @@ func TestSilentSecretServiceHoldsCallsUntilStopped(t *testing.T) {
 	bus := SessionBus(t)
 	s := NewSilentSecretService(t, bus)
 	ctx, app := client(t, bus)
-	svc := app.Object(secretsName, secretsPath)
+	svc := app.Object(dbusname.Secrets, dbusname.SecretsPath)
 
 	// A caller with a deadline gets no answer before it.
 	short, cancelShort := context.WithTimeout(ctx, 200*time.Millisecond)
-	err := svc.CallWithContext(short, secretsService+".OpenSession", 0, "plain", dbus.MakeVariant("")).Err
+	err := svc.CallWithContext(short, dbusname.SecretService+".OpenSession", 0, "plain", dbus.MakeVariant("")).Err
 	cancelShort()
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("OpenSession on the silent service: %v, want no answer before the deadline", err)
@@ -26,7 +28,7 @@ func TestSilentSecretServiceHoldsCallsUntilStopped(t *testing.T) {
 	// A caller without one waits until Stop, and is then refused.
 	answered := make(chan error, 1)
 	go func() {
-		answered <- svc.CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, secretsService, "Collections").Err
+		answered <- svc.CallWithContext(ctx, dbusname.Properties+".Get", 0, dbusname.SecretService, "Collections").Err
 	}()
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
@@ -53,7 +55,7 @@ func TestSilentSecretServiceHoldsCallsUntilStopped(t *testing.T) {
 	// Stop leaves the bus, so a working Secret Service can take the name.
 	for {
 		var owned bool
-		if err := app.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, secretsName).Store(&owned); err != nil {
+		if err := app.BusObject().CallWithContext(ctx, dbusname.Bus+".NameHasOwner", 0, dbusname.Secrets).Store(&owned); err != nil {
 			t.Fatal(err)
 		}
 		if !owned {
@@ -62,7 +64,7 @@ func TestSilentSecretServiceHoldsCallsUntilStopped(t *testing.T) {
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
-			t.Fatalf("%s still owned after Stop", secretsName)
+			t.Fatalf("%s still owned after Stop", dbusname.Secrets)
 		}
 	}
 	if n := s.Calls(); n != 2 {

@@ -7,17 +7,10 @@ import (
 	"strings"
 	"sync"
 
+	"biot-agent/internal/dbusname"
+
 	"github.com/godbus/dbus/v5"
 	"github.com/godbus/dbus/v5/prop"
-)
-
-// The StatusNotifierWatcher's names on the bus.
-const (
-	WatcherName  = "org.kde.StatusNotifierWatcher"
-	watcherPath  = dbus.ObjectPath("/StatusNotifierWatcher")
-	watcherIface = "org.kde.StatusNotifierWatcher"
-	itemIface    = "org.kde.StatusNotifierItem"
-	itemPath     = dbus.ObjectPath("/StatusNotifierItem")
 )
 
 // Watcher is a tray host for tests: it owns org.kde.StatusNotifierWatcher
@@ -71,12 +64,12 @@ func StartWatcher(ctx context.Context, bus *Bus) (*Watcher, error) {
 		return nil, err
 	}
 	w := &Watcher{bus: bus, conn: conn, regs: make(chan *Item, 64)}
-	if err := conn.Export(watcherMethods{w}, watcherPath, watcherIface); err != nil {
+	if err := conn.Export(watcherMethods{w}, dbusname.WatcherPath, dbusname.Watcher); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("desktoptest: export the watcher: %w", err)
 	}
-	w.props, err = prop.Export(conn, watcherPath, map[string]map[string]*prop.Prop{
-		watcherIface: {
+	w.props, err = prop.Export(conn, dbusname.WatcherPath, map[string]map[string]*prop.Prop{
+		dbusname.Watcher: {
 			"RegisteredStatusNotifierItems":  {Value: []string{}, Emit: prop.EmitTrue},
 			"IsStatusNotifierHostRegistered": {Value: true, Emit: prop.EmitTrue},
 			"ProtocolVersion":                {Value: int32(0), Emit: prop.EmitTrue},
@@ -99,9 +92,9 @@ func (w *Watcher) Close() error { return w.conn.Close() }
 // Release gives up the watcher's name, as a panel that quits does.
 func (w *Watcher) Release(ctx context.Context) error {
 	var reply dbus.ReleaseNameReply
-	err := w.conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.ReleaseName", 0, WatcherName).Store(&reply)
+	err := w.conn.BusObject().CallWithContext(ctx, dbusname.Bus+".ReleaseName", 0, dbusname.Watcher).Store(&reply)
 	if err != nil || reply != dbus.ReleaseNameReplyReleased {
-		return fmt.Errorf("desktoptest: release %s: %v (reply %d)", WatcherName, err, reply)
+		return fmt.Errorf("desktoptest: release %s: %v (reply %d)", dbusname.Watcher, err, reply)
 	}
 	return nil
 }
@@ -112,11 +105,11 @@ func (w *Watcher) Acquire(ctx context.Context) error {
 	w.mu.Lock()
 	w.items = nil
 	w.mu.Unlock()
-	w.props.SetMust(watcherIface, "RegisteredStatusNotifierItems", []string{})
+	w.props.SetMust(dbusname.Watcher, "RegisteredStatusNotifierItems", []string{})
 	var reply dbus.RequestNameReply
-	err := w.conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.RequestName", 0, WatcherName, uint32(dbus.NameFlagDoNotQueue)).Store(&reply)
+	err := w.conn.BusObject().CallWithContext(ctx, dbusname.Bus+".RequestName", 0, dbusname.Watcher, uint32(dbus.NameFlagDoNotQueue)).Store(&reply)
 	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
-		return fmt.Errorf("desktoptest: take %s: %v (reply %d)", WatcherName, err, reply)
+		return fmt.Errorf("desktoptest: take %s: %v (reply %d)", dbusname.Watcher, err, reply)
 	}
 	return nil
 }
@@ -157,7 +150,7 @@ type watcherMethods struct{ w *Watcher }
 // argument is an object path (then the item lives on the caller's
 // connection) or a bus name (then at /StatusNotifierItem).
 func (m watcherMethods) RegisterStatusNotifierItem(sender dbus.Sender, service string) *dbus.Error {
-	it := &Item{Service: service, Path: itemPath, conn: m.w.conn}
+	it := &Item{Service: service, Path: dbusname.ItemPath, conn: m.w.conn}
 	if strings.HasPrefix(service, "/") {
 		it.Service, it.Path = string(sender), dbus.ObjectPath(service)
 	}
@@ -175,8 +168,8 @@ func (m watcherMethods) RegisterStatusNotifierItem(sender dbus.Sender, service s
 	items := append([]string(nil), w.items...)
 	w.mu.Unlock()
 	if fresh {
-		w.props.SetMust(watcherIface, "RegisteredStatusNotifierItems", items)
-		_ = w.conn.Emit(watcherPath, watcherIface+".StatusNotifierItemRegistered", key)
+		w.props.SetMust(dbusname.Watcher, "RegisteredStatusNotifierItems", items)
+		_ = w.conn.Emit(dbusname.WatcherPath, dbusname.Watcher+".StatusNotifierItemRegistered", key)
 	}
 	select {
 	case w.regs <- it:
@@ -211,7 +204,7 @@ type Pixmap struct {
 func (it *Item) Properties(ctx context.Context) (ItemProps, error) {
 	var all map[string]dbus.Variant
 	err := it.conn.Object(it.Service, it.Path).
-		CallWithContext(ctx, "org.freedesktop.DBus.Properties.GetAll", 0, itemIface).Store(&all)
+		CallWithContext(ctx, dbusname.Properties+".GetAll", 0, dbusname.Item).Store(&all)
 	if err != nil {
 		return ItemProps{}, fmt.Errorf("desktoptest: read the item's properties: %w", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 
+	"biot-agent/internal/dbusname"
+
 	"github.com/godbus/dbus/v5"
 )
 
@@ -12,7 +14,7 @@ func TestWatcherRecordsItemsAndRestartsEmpty(t *testing.T) {
 	w := NewWatcher(t, bus)
 	ctx, app := client(t, bus)
 	register := func() error {
-		return app.Object(WatcherName, watcherPath).CallWithContext(ctx, watcherIface+".RegisterStatusNotifierItem", 0, "/StatusNotifierItem").Err
+		return app.Object(dbusname.Watcher, dbusname.WatcherPath).CallWithContext(ctx, dbusname.Watcher+".RegisterStatusNotifierItem", 0, dbusname.ItemPath).Err
 	}
 
 	if err := register(); err != nil {
@@ -22,7 +24,7 @@ func TestWatcherRecordsItemsAndRestartsEmpty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if it.Service != app.Names()[0] || it.Path != itemPath {
+	if it.Service != app.Names()[0] || it.Path != dbusname.ItemPath {
 		t.Errorf("registered %s%s, want the caller's %s/StatusNotifierItem", it.Service, it.Path, app.Names()[0])
 	}
 	if err := register(); err != nil { // a second registration is no second item
@@ -32,12 +34,12 @@ func TestWatcherRecordsItemsAndRestartsEmpty(t *testing.T) {
 		t.Fatal(err)
 	}
 	var listed []string
-	v, err := app.Object(WatcherName, watcherPath).GetProperty(watcherIface + ".RegisteredStatusNotifierItems")
+	v, err := app.Object(dbusname.Watcher, dbusname.WatcherPath).GetProperty(dbusname.Watcher + ".RegisteredStatusNotifierItems")
 	if err != nil {
 		t.Fatal(err)
 	}
 	listed, _ = v.Value().([]string)
-	if want := []string{app.Names()[0] + "/StatusNotifierItem"}; !slices.Equal(listed, want) || !slices.Equal(w.Items(), want) {
+	if want := []string{app.Names()[0] + dbusname.ItemPath}; !slices.Equal(listed, want) || !slices.Equal(w.Items(), want) {
 		t.Errorf("items = %v (property %v), want %v", w.Items(), listed, want)
 	}
 	if w.Calls() != 2 {
@@ -53,7 +55,7 @@ func TestWatcherRecordsItemsAndRestartsEmpty(t *testing.T) {
 	} else if e, ok := err.(dbus.Error); ok {
 		de = e
 	}
-	if de.Name != "org.freedesktop.DBus.Error.ServiceUnknown" {
+	if de.Name != dbusname.ErrServiceUnknown {
 		t.Errorf("registering with a released watcher: %v, want ServiceUnknown", de.Name)
 	}
 	if err := w.Acquire(ctx); err != nil {

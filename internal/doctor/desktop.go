@@ -12,19 +12,9 @@ import (
 	"sync"
 
 	"biot-agent/internal/bounded"
+	"biot-agent/internal/dbusname"
 
 	"github.com/godbus/dbus/v5"
-)
-
-// The names doctor asks the session bus about.
-const (
-	secretsName   = "org.freedesktop.secrets"
-	secretsPath   = dbus.ObjectPath("/org/freedesktop/secrets")
-	watcherName   = "org.kde.StatusNotifierWatcher"
-	watcherPath   = dbus.ObjectPath("/StatusNotifierWatcher")
-	notifyName    = "org.freedesktop.Notifications"
-	notifyPath    = dbus.ObjectPath("/org/freedesktop/Notifications")
-	dbusErrNoName = "org.freedesktop.DBus.Error.ServiceUnknown"
 )
 
 // checkDesktop connects to the session bus and, through it, checks the
@@ -123,7 +113,7 @@ func connectBus(ctx context.Context) (*dbus.Conn, string, error) {
 // 1234)", or "" when the bus does not tell.
 func owner(ctx context.Context, conn *dbus.Conn, name string) string {
 	var pid uint32
-	if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.GetConnectionUnixProcessID", 0, name).Store(&pid); err != nil {
+	if err := conn.BusObject().CallWithContext(ctx, dbusname.Bus+".GetConnectionUnixProcessID", 0, name).Store(&pid); err != nil {
 		return ""
 	}
 	// argv[0], not comm: comm is cut at 15 bytes ("gnome-keyring-d").
@@ -145,14 +135,14 @@ func owner(ctx context.Context, conn *dbus.Conn, name string) string {
 // hasOwner asks the bus whether someone owns name.
 func hasOwner(ctx context.Context, conn *dbus.Conn, name string) (bool, error) {
 	var owned bool
-	err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, name).Store(&owned)
+	err := conn.BusObject().CallWithContext(ctx, dbusname.Bus+".NameHasOwner", 0, name).Store(&owned)
 	return owned, err
 }
 
 // activatable asks the bus whether it would start name on demand.
 func activatable(ctx context.Context, conn *dbus.Conn, name string) bool {
 	var names []string
-	if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.ListActivatableNames", 0).Store(&names); err != nil {
+	if err := conn.BusObject().CallWithContext(ctx, dbusname.Bus+".ListActivatableNames", 0).Store(&names); err != nil {
 		return false
 	}
 	for _, n := range names {
@@ -193,6 +183,6 @@ func ownerOr(who, fallback string) string {
 // deadline).
 func getProp(ctx context.Context, obj dbus.BusObject, iface, prop string) (dbus.Variant, error) {
 	var v dbus.Variant
-	err := obj.CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, iface, prop).Store(&v)
+	err := obj.CallWithContext(ctx, dbusname.Properties+".Get", 0, iface, prop).Store(&v)
 	return v, err
 }

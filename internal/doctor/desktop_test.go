@@ -12,6 +12,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"biot-agent/internal/dbusname"
 	"biot-agent/internal/desktoptest"
 )
 
@@ -69,8 +70,8 @@ func TestALockedKeyring(t *testing.T) {
 	defer conn.Close()
 	var locked []dbus.ObjectPath
 	var prompt dbus.ObjectPath
-	login := dbus.ObjectPath("/org/freedesktop/secrets/collection/login")
-	err = conn.Object(secretsName, secretsPath).CallWithContext(ctx, "org.freedesktop.Secret.Service.Lock", 0, []dbus.ObjectPath{login}).Store(&locked, &prompt)
+	login := dbus.ObjectPath(dbusname.LoginCollectionPath)
+	err = conn.Object(dbusname.Secrets, dbusname.SecretsPath).CallWithContext(ctx, dbusname.SecretService+".Lock", 0, []dbus.ObjectPath{login}).Store(&locked, &prompt)
 	if err != nil || len(locked) != 1 {
 		t.Fatalf("locking the login keyring: %v (locked %v, prompt %s)", err, locked, prompt)
 	}
@@ -125,9 +126,9 @@ func hangOn(t *testing.T, bus *desktoptest.Bus, names ...string) {
 		return "/", nil
 	}
 	for path, tables := range map[dbus.ObjectPath]map[string]map[string]any{
-		secretsPath: {"org.freedesktop.DBus.Properties": {"Get": get}, "org.freedesktop.Secret.Service": {"ReadAlias": alias}},
-		watcherPath: {"org.freedesktop.DBus.Properties": {"Get": get}},
-		notifyPath:  {notifyName: {"GetCapabilities": caps}},
+		dbusname.SecretsPath:       {dbusname.Properties: {"Get": get}, dbusname.SecretService: {"ReadAlias": alias}},
+		dbusname.WatcherPath:       {dbusname.Properties: {"Get": get}},
+		dbusname.NotificationsPath: {dbusname.Notifications: {"GetCapabilities": caps}},
 	} {
 		for iface, methods := range tables {
 			if err := conn.ExportMethodTable(methods, path, iface); err != nil {
@@ -145,7 +146,7 @@ func hangOn(t *testing.T, bus *desktoptest.Bus, names ...string) {
 func TestEverythingHangs(t *testing.T) {
 	p := newPerson(t)
 	bus := desktoptest.SessionBus(t)
-	hangOn(t, bus, secretsName, watcherName, notifyName)
+	hangOn(t, bus, dbusname.Secrets, dbusname.Watcher, dbusname.Notifications)
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.Address)
 	hungSocket(t, p.socket)
 	biot := tlsServer(t, hangUntilGone())

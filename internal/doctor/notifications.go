@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 
+	"biot-agent/internal/dbusname"
+
 	"github.com/godbus/dbus/v5"
 )
 
@@ -15,18 +17,18 @@ import (
 func checkNotifications(ctx context.Context, conn *dbus.Conn) Finding {
 	limit := budget(ctx, stepTimeout)
 	f := Finding{Check: CheckNotifications}
-	obj := conn.Object(notifyName, notifyPath)
+	obj := conn.Object(dbusname.Notifications, dbusname.NotificationsPath)
 	var caps []string
-	err := obj.CallWithContext(ctx, notifyName+".GetCapabilities", 0).Store(&caps)
+	err := obj.CallWithContext(ctx, dbusname.Notifications+".GetCapabilities", 0).Store(&caps)
 	switch {
 	case timedOut(ctx, err):
 		f.Level = Warn
 		f.Message = fmt.Sprintf("the notification server does not answer within %v: the agent's warnings would not show.", limit)
 		f.Fix = "restart it (or log out and in)"
 		return f
-	case busErrorName(err) == dbusErrNoName:
+	case busErrorName(err) == dbusname.ErrServiceUnknown:
 		f.Level = Warn
-		f.Message = "no notification server (nobody owns " + notifyName + "): the agent cannot warn you before the session ends."
+		f.Message = "no notification server (nobody owns " + dbusname.Notifications + "): the agent cannot warn you before the session ends."
 		f.Fix = "start one: your desktop's, or dunst, xfce4-notifyd, mako"
 		return f
 	case err != nil:
@@ -36,7 +38,7 @@ func checkNotifications(ctx context.Context, conn *dbus.Conn) Finding {
 	}
 	who := serverName(ctx, obj)
 	if who == "" {
-		who = ownerOr(owner(ctx, conn, notifyName), "the notification server")
+		who = ownerOr(owner(ctx, conn, dbusname.Notifications), "the notification server")
 	}
 	f.Detail = map[string]string{"server": who}
 	if slices.Contains(caps, "actions") {
@@ -53,7 +55,7 @@ func checkNotifications(ctx context.Context, conn *dbus.Conn) Finding {
 // serverName is "dunst 1.9.0" from GetServerInformation, or "".
 func serverName(ctx context.Context, obj dbus.BusObject) string {
 	var name, vendor, version, spec string
-	if err := obj.CallWithContext(ctx, notifyName+".GetServerInformation", 0).Store(&name, &vendor, &version, &spec); err != nil || name == "" {
+	if err := obj.CallWithContext(ctx, dbusname.Notifications+".GetServerInformation", 0).Store(&name, &vendor, &version, &spec); err != nil || name == "" {
 		return ""
 	}
 	if version != "" {

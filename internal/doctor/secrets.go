@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"biot-agent/internal/dbusname"
+
 	"github.com/godbus/dbus/v5"
 )
 
@@ -18,17 +20,17 @@ const secretsFix = "install and start a Secret Service: gnome-keyring (Debian: a
 func checkSecrets(ctx context.Context, conn *dbus.Conn) Finding {
 	limit := budget(ctx, stepTimeout)
 	f := Finding{Check: CheckSecrets}
-	owned, err := hasOwner(ctx, conn, secretsName)
+	owned, err := hasOwner(ctx, conn, dbusname.Secrets)
 	if err != nil {
 		f.Level, f.Message = Fail, fmt.Sprintf("the session bus did not say whether a Secret Service runs: %v.", err)
 		return f
 	}
-	if !owned && !activatable(ctx, conn, secretsName) {
+	if !owned && !activatable(ctx, conn, dbusname.Secrets) {
 		f.Level, f.Fix = Fail, secretsFix
-		f.Message = "no Secret Service on the session bus (nobody owns " + secretsName + ", and the bus cannot start one)."
+		f.Message = "no Secret Service on the session bus (nobody owns " + dbusname.Secrets + ", and the bus cannot start one)."
 		return f
 	}
-	who := ownerOr(owner(ctx, conn, secretsName), "the Secret Service")
+	who := ownerOr(owner(ctx, conn, dbusname.Secrets), "the Secret Service")
 
 	coll, err := loginCollection(ctx, conn)
 	switch {
@@ -47,7 +49,7 @@ func checkSecrets(ctx context.Context, conn *dbus.Conn) Finding {
 		f.Fix = "create a keyring and make it the default, e.g. in Passwords and Keys (seahorse)"
 		return f
 	}
-	v, err := getProp(ctx, conn.Object(secretsName, coll), "org.freedesktop.Secret.Collection", "Locked")
+	v, err := getProp(ctx, conn.Object(dbusname.Secrets, coll), dbusname.SecretCollection, "Locked")
 	locked, _ := v.Value().(bool)
 	switch {
 	case timedOut(ctx, err):
@@ -72,9 +74,9 @@ func checkSecrets(ctx context.Context, conn *dbus.Conn) Finding {
 // loginCollection is the collection go-keyring stores into: "login" when
 // it exists, else the one the "default" alias names.
 func loginCollection(ctx context.Context, conn *dbus.Conn) (dbus.ObjectPath, error) {
-	svc := conn.Object(secretsName, secretsPath)
+	svc := conn.Object(dbusname.Secrets, dbusname.SecretsPath)
 	var colls []dbus.ObjectPath
-	v, err := getProp(ctx, svc, "org.freedesktop.Secret.Service", "Collections")
+	v, err := getProp(ctx, svc, dbusname.SecretService, "Collections")
 	if err == nil {
 		colls, _ = v.Value().([]dbus.ObjectPath)
 	}
@@ -82,21 +84,21 @@ func loginCollection(ctx context.Context, conn *dbus.Conn) (dbus.ObjectPath, err
 		return "", ctx.Err()
 	}
 	for _, c := range colls {
-		if c == "/org/freedesktop/secrets/collection/login" {
+		if c == dbusname.LoginCollectionPath {
 			return c, nil
 		}
 	}
 	var coll dbus.ObjectPath
-	err = svc.CallWithContext(ctx, "org.freedesktop.Secret.Service.ReadAlias", 0, "default").Store(&coll)
+	err = svc.CallWithContext(ctx, dbusname.SecretService+".ReadAlias", 0, "default").Store(&coll)
 	return coll, err
 }
 
 // keyringName names a collection as a person knows it.
 func keyringName(coll dbus.ObjectPath) string {
 	switch {
-	case coll == "/org/freedesktop/secrets/collection/login":
+	case coll == dbusname.LoginCollectionPath:
 		return "the login keyring"
-	case strings.HasPrefix(string(coll), "/org/freedesktop/secrets/aliases/"):
+	case strings.HasPrefix(string(coll), dbusname.AliasPathPrefix):
 		return "the default keyring"
 	}
 	return "the keyring " + string(coll)

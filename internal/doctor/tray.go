@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 
+	"biot-agent/internal/dbusname"
+
 	"github.com/godbus/dbus/v5"
 )
 
@@ -16,23 +18,23 @@ const trayFix = "GNOME: enable the AppIndicator extension (Debian: apt install g
 func checkTray(ctx context.Context, conn *dbus.Conn) Finding {
 	limit := budget(ctx, stepTimeout)
 	f := Finding{Check: CheckTray}
-	owned, err := hasOwner(ctx, conn, watcherName)
+	owned, err := hasOwner(ctx, conn, dbusname.Watcher)
 	switch {
 	case err != nil:
 		f.Level, f.Message = Warn, fmt.Sprintf("the session bus did not say whether a tray host runs: %v.", err)
 		return f
 	case !owned:
 		f.Level, f.Fix = Warn, trayFix
-		f.Message = "no tray host (nobody owns " + watcherName + "): the agent runs without an icon; the command line works as always."
+		f.Message = "no tray host (nobody owns " + dbusname.Watcher + "): the agent runs without an icon; the command line works as always."
 		return f
 	}
-	who := ownerOr(owner(ctx, conn, watcherName), "a StatusNotifierWatcher")
-	v, err := getProp(ctx, conn.Object(watcherName, watcherPath), watcherName, "IsStatusNotifierHostRegistered")
+	who := ownerOr(owner(ctx, conn, dbusname.Watcher), "a StatusNotifierWatcher")
+	v, err := getProp(ctx, conn.Object(dbusname.Watcher, dbusname.WatcherPath), dbusname.Watcher, "IsStatusNotifierHostRegistered")
 	registered, isBool := v.Value().(bool)
 	switch {
 	case timedOut(ctx, err):
 		f.Level = Warn
-		f.Message = fmt.Sprintf("%s owns %s but does not answer within %v: the icon may not show.", who, watcherName, limit)
+		f.Message = fmt.Sprintf("%s owns %s but does not answer within %v: the icon may not show.", who, dbusname.Watcher, limit)
 		f.Fix = "restart the panel, or log out and in"
 	case err != nil || !isBool:
 		f.Level = OK

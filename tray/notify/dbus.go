@@ -15,17 +15,11 @@ import (
 	"sync"
 
 	"biot-agent/internal/bounded"
+	"biot-agent/internal/dbusname"
 	"biot-agent/tray/internal/sessionbus"
 
 	"github.com/esiqveland/notify"
 	"github.com/godbus/dbus/v5"
-)
-
-// The freedesktop notification service.
-const (
-	serverName = "org.freedesktop.Notifications"
-	serverPath = dbus.ObjectPath("/org/freedesktop/Notifications")
-	serverIntf = "org.freedesktop.Notifications"
 )
 
 // keepIDs is how many of its latest notifications a Notifier answers
@@ -182,9 +176,9 @@ func (d *desktop) connection(ctx context.Context) (*dbus.Conn, []string, error) 
 	// Only the owner of the server's name is heard: any program on the bus
 	// may emit a signal with this interface and path.
 	err = conn.AddMatchSignalContext(ctx,
-		dbus.WithMatchSender(serverName),
-		dbus.WithMatchObjectPath(serverPath),
-		dbus.WithMatchInterface(serverIntf),
+		dbus.WithMatchSender(dbusname.Notifications),
+		dbus.WithMatchObjectPath(dbusname.NotificationsPath),
+		dbus.WithMatchInterface(dbusname.Notifications),
 	)
 	if err != nil {
 		conn.Close()
@@ -193,7 +187,7 @@ func (d *desktop) connection(ctx context.Context) (*dbus.Conn, []string, error) 
 	sigs := make(chan *dbus.Signal, 16)
 	conn.Signal(sigs)
 	var caps []string
-	err = conn.Object(serverName, serverPath).CallWithContext(ctx, serverIntf+".GetCapabilities", 0).Store(&caps)
+	err = conn.Object(dbusname.Notifications, dbusname.NotificationsPath).CallWithContext(ctx, dbusname.Notifications+".GetCapabilities", 0).Store(&caps)
 	if err != nil {
 		conn.Close()
 		return nil, nil, fmt.Errorf("ask the notification server what it can do: %w", err)
@@ -244,7 +238,7 @@ func (d *desktop) drop(conn *dbus.Conn) {
 // closes.
 func (d *desktop) listen(conn *dbus.Conn, sigs <-chan *dbus.Signal) {
 	for sig := range sigs {
-		if sig.Name != serverIntf+".ActionInvoked" || len(sig.Body) < 2 {
+		if sig.Name != dbusname.Notifications+".ActionInvoked" || len(sig.Body) < 2 {
 			continue
 		}
 		id, ok1 := sig.Body[0].(uint32)

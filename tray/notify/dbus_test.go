@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"biot-agent/assets"
+	"biot-agent/internal/dbusname"
 	"biot-agent/internal/desktoptest"
 
 	"github.com/godbus/dbus/v5"
@@ -146,7 +147,7 @@ func TestActionsOfOurNotificationsOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer impostor.Close()
-	if err := impostor.Emit(serverPath, serverIntf+".ActionInvoked", id, "impostor"); err != nil {
+	if err := impostor.Emit(dbusname.NotificationsPath, dbusname.Notifications+".ActionInvoked", id, "impostor"); err != nil {
 		t.Fatal(err)
 	}
 	if err := srv.InvokeAction(id, "sign-in"); err != nil {
