@@ -17,9 +17,11 @@ type listed struct {
 
 // TestImportRules keeps the architecture of ../shared/DESIGN.md true as the
 // code grows: the session logic knows no desktop, the socket API knows no
-// tray, assets know nothing of ours, and no production package pulls in
-// the testing package, nor internal/testkit, the tests' shared helpers
-// (which may import testing because only tests import it).
+// tray, assets know nothing of ours, the small packages shared across those
+// lines (bounded, dbusname, peercred) import nothing of ours, and no
+// production package pulls in the testing package, nor internal/testkit,
+// the tests' shared helpers (which may import testing because only tests
+// import it).
 func TestImportRules(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list over the module")
@@ -66,6 +68,18 @@ func TestImportRules(t *testing.T) {
 		case under("biot-agent/ipc"):
 			forbid(t, path, p.Deps, "biot-agent/tray", "fyne.io/systray")
 		case under("biot-agent/assets"):
+			forbid(t, path, p.Deps, "biot-agent/")
+		case path == "biot-agent/internal/bounded", path == "biot-agent/internal/dbusname":
+			// Shared by the agent, the tray and doctor alike: the
+			// standard library only.
+			forbid(t, path, p.Imports, "biot-agent/")
+			for _, imp := range p.Imports {
+				if first, _, _ := strings.Cut(imp, "/"); strings.Contains(first, ".") || imp == "C" {
+					t.Errorf("%s imports %s, want the standard library only", path, imp)
+				}
+			}
+		case path == "biot-agent/internal/peercred":
+			// Shared by ipc and doctor: a leaf.
 			forbid(t, path, p.Deps, "biot-agent/")
 		}
 	}

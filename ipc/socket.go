@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"biot-agent/internal/peercred"
 )
 
 // maxSocketPath is the longest socket path every supported system accepts:
@@ -157,15 +159,17 @@ func (l *listener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		uid, err := peerUID(c)
-		if errors.Is(err, errPeerCredUnsupported) || (err == nil && uid == l.uid) {
+		// Where the system cannot tell who connected, the socket's file
+		// permissions stand alone.
+		cred, err := peercred.Get(c)
+		if errors.Is(err, peercred.ErrUnsupported) || (err == nil && cred.UID == l.uid) {
 			return c, nil
 		}
 		if lg := l.logger.Load(); lg != nil {
 			if err != nil {
 				lg.Warn("refused a connection whose peer could not be identified", "err", err)
 			} else {
-				lg.Warn("refused a connection from another user", "peer_uid", uid)
+				lg.Warn("refused a connection from another user", "peer_uid", cred.UID)
 			}
 		}
 		go refuse(c, l.uid)

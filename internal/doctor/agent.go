@@ -60,24 +60,21 @@ func checkAgent(ctx context.Context, path string) (agentF, sessionF Finding, url
 		agentF.Level, agentF.Message, agentF.Fix = Fail, msg, fix
 		return agentF, sessionF, ""
 	}
-	if peer.known {
+	if peer.pid > 0 {
 		agentF.Detail["pid"] = fmt.Sprint(peer.pid)
-		if peer.uid != os.Geteuid() {
-			agentF.Level = Fail
-			agentF.Message = fmt.Sprintf("the process serving %s (pid %d) runs as uid %d, not as you (uid %d).", where, peer.pid, peer.uid, os.Geteuid())
-			agentF.Fix = "do not use another user's socket: unset BIOT_AGENT_SOCK, or point it at a folder of your own"
-			return agentF, sessionF, ""
-		}
+	}
+	if peer.known && peer.uid != os.Geteuid() {
+		agentF.Level = Fail
+		agentF.Message = fmt.Sprintf("the process serving %s%s runs as uid %d, not as you (uid %d).", where, peer.pidNote(), peer.uid, os.Geteuid())
+		agentF.Fix = "do not use another user's socket: unset BIOT_AGENT_SOCK, or point it at a folder of your own"
+		return agentF, sessionF, ""
 	}
 
 	limit := budget(ctx, stepTimeout)
 	st, err := withTimeout(ctx, limit, func(ctx context.Context) (ipc.StatusResponse, error) {
 		return ipc.NewClient(path).Status(ctx)
 	})
-	pid := ""
-	if peer.known {
-		pid = fmt.Sprintf(" (pid %d)", peer.pid)
-	}
+	pid := peer.pidNote()
 	switch {
 	case errors.Is(err, ipc.ErrAgentNotRunning):
 		agentF.Level, agentF.Fix = Fail, startFix+"; it removes the stale socket"
@@ -101,7 +98,7 @@ func checkAgent(ctx context.Context, path string) (agentF, sessionF Finding, url
 }
 
 func killHint(p peer) string {
-	if p.known {
+	if p.pid > 0 {
 		return fmt.Sprintf(" (kill %d)", p.pid)
 	}
 	return ""
