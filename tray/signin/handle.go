@@ -12,7 +12,7 @@ import (
 func (s *Server) get(w http.ResponseWriter, p *page) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.dead(s.now()) {
+	if p.dead(s.clk.Now()) {
 		s.render(w, http.StatusGone, view{Step: stepExpired})
 		return
 	}
@@ -30,7 +30,7 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request, p *page) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.dead(s.now()) {
+	if p.dead(s.clk.Now()) {
 		s.render(w, http.StatusGone, view{Step: stepExpired})
 		return
 	}

@@ -112,7 +112,7 @@ func newEnv(t *testing.T) *env {
 	}
 	e.srv = New(e.b, Options{
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Clock:  e.clock.Now,
+		Clock:  e.clock,
 	})
 	t.Cleanup(func() {
 		if err := e.srv.Close(); err != nil {

@@ -29,9 +29,13 @@ var _ Backend = (*agent.Agent)(nil)
 
 // Options tune a Server. The zero value is fine.
 type Options struct {
-	Logger *slog.Logger     // default slog.Default()
-	TTL    time.Duration    // how long a page lives; default 5 minutes
-	Clock  func() time.Time // default: the wall clock; tests move it
+	Logger *slog.Logger  // default slog.Default()
+	TTL    time.Duration // how long a page lives; default 5 minutes
+	// Clock tells when a page dies, on its wall reading only: a page made
+	// before the laptop slept must be dead after it wakes, however long
+	// the monotonic clock thinks passed. Default agent.SystemClock; tests
+	// move a fake one.
+	Clock agent.Clock
 }
 
 // DefaultTTL is how long a sign-in page lives when Options.TTL is zero.
@@ -51,7 +55,7 @@ type Server struct {
 	b   Backend
 	log *slog.Logger
 	ttl time.Duration
-	now func() time.Time
+	clk agent.Clock
 
 	// base ends backend calls when the server closes. Calls do not use
 	// the request's context: a tab closed in the middle of a sign-in
@@ -76,13 +80,10 @@ func New(b Backend, o Options) *Server {
 		o.TTL = DefaultTTL
 	}
 	if o.Clock == nil {
-		// The wall reading only: a page made before the laptop slept
-		// must be dead after it wakes, however long the monotonic clock
-		// thinks passed.
-		o.Clock = func() time.Time { return time.Now().Round(0) }
+		o.Clock = agent.SystemClock{}
 	}
 	base, cancel := context.WithCancel(context.Background())
-	return &Server{b: b, log: o.Logger, ttl: o.TTL, now: o.Clock, base: base, cancel: cancel}
+	return &Server{b: b, log: o.Logger, ttl: o.TTL, clk: o.Clock, base: base, cancel: cancel}
 }
 
 // Start makes a fresh sign-in page and returns its one-time URL,
@@ -92,7 +93,7 @@ func (s *Server) Start(ctx context.Context) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("signin: start: %w", err)
 	}
-	p, err := newPage(s.now().Add(s.ttl))
+	p, err := newPage(s.clk.Now().Add(s.ttl))
 	if err != nil {
 		return "", fmt.Errorf("signin: start: %w", err)
 	}
