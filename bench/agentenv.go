@@ -15,6 +15,7 @@ import (
 	"biot-agent/agent/biot"
 	"biot-agent/agent/biotsim"
 	"biot-agent/agent/keyring"
+	"biot-agent/internal/localapi"
 	"biot-agent/ipc"
 )
 
@@ -85,7 +86,7 @@ func StartAgent(ctx context.Context, dir string, o AgentOptions) (*AgentEnv, err
 	runCtx, cancel := context.WithCancel(context.Background())
 	e := &AgentEnv{Sim: sim, Agent: a, Client: bc, Socket: path, cancel: cancel,
 		ran: make(chan struct{}), served: make(chan error, 1),
-		srv: &ipc.Server{Backend: a, Version: "bench", Logger: log}}
+		srv: &ipc.Server{Backend: localapi.New(a), Version: "bench", Logger: log}}
 	go func() { e.served <- e.srv.Serve(l) }()
 	go func() { _ = a.Run(runCtx); close(e.ran) }()
 	if err := a.Login(ctx, benchUser, benchPassword); err != nil {
@@ -116,7 +117,7 @@ func (e *AgentEnv) Close() error {
 }
 
 // NewClient returns a Go client of the agent, ipc.Client, asking for the
-// token as JSON (agent.Token), with its own persistent connection.
+// token as JSON (ipc.Token), with its own persistent connection.
 func (e *AgentEnv) NewClient() Client {
 	return &ipcClient{c: ipc.NewClient(e.Socket)}
 }

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"biot-agent/agent"
+	"biot-agent/ipc"
 )
 
 // SocketConfig tunes [SocketBench].
@@ -32,7 +32,7 @@ type SocketResult struct {
 	Rows       []SocketRow `json:"rows"`
 	TokenBytes int         `json:"tokenBytes"` // the length of the agent's token
 	// JSONEncode and JSONDecode are what encoding/json takes for the
-	// agent's token answer (agent.Token), per token: the difference
+	// agent's token answer (ipc.Token), per token: the difference
 	// between ipc.Client.Token and TokenString.
 	JSONEncode, JSONDecode time.Duration
 }
@@ -105,7 +105,9 @@ func SocketBench(ctx context.Context, cfg SocketConfig) (SocketResult, error) {
 	if err != nil {
 		return res, err
 	}
-	tok, err := env.Agent.Token(ctx, 0)
+	ic := ipc.NewClient(env.Socket)
+	tok, err := ic.Token(ctx, ipc.TokenOptions{})
+	ic.HTTP.CloseIdleConnections()
 	if err != nil {
 		return res, err
 	}
@@ -147,7 +149,7 @@ func SocketBench(ctx context.Context, cfg SocketConfig) (SocketResult, error) {
 
 // jsonCost times json.Marshal and json.Unmarshal of tok, per call, as the
 // median of batches.
-func jsonCost(tok agent.Token) (enc, dec time.Duration, err error) {
+func jsonCost(tok ipc.Token) (enc, dec time.Duration, err error) {
 	const batch = 200
 	body, err := json.Marshal(tok)
 	if err != nil {
@@ -164,7 +166,7 @@ func jsonCost(tok agent.Token) (enc, dec time.Duration, err error) {
 		encs = append(encs, time.Since(t0)/batch)
 		t0 = time.Now()
 		for range batch {
-			var t agent.Token
+			var t ipc.Token
 			if err := json.Unmarshal(body, &t); err != nil {
 				return 0, 0, err
 			}

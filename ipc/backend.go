@@ -3,24 +3,24 @@ package ipc
 import (
 	"context"
 	"time"
-
-	"biot-agent/agent"
 )
 
-// Backend is what the local API needs from the agent. The agent satisfies it;
-// tests pass a fake. Errors are *agent.Error values whose Kind becomes the
-// API's error code; any other error is answered as "internal".
+// Backend is what the local API needs from the agent, in the API's own
+// types; internal/localapi adapts the agent to it, and tests pass a fake.
+// Errors that are an [*Error] are answered with their Code (and the
+// status the package documentation gives it); any other error is answered
+// as "internal", its detail only logged.
 type Backend interface {
 	// Token returns an access token valid for at least minValid (0: the
 	// agent's default margin), refreshing it first if needed.
-	Token(ctx context.Context, minValid time.Duration) (agent.Token, error)
+	Token(ctx context.Context, minValid time.Duration) (Token, error)
 	// CurrentToken returns the current access token when it is valid for
 	// at least minValid, without blocking; ok false sends the request the
 	// long way, through Token. It is the socket's fast path.
-	CurrentToken(minValid time.Duration) (tok agent.Token, ok bool)
+	CurrentToken(minValid time.Duration) (tok Token, ok bool)
 	// Status returns a snapshot of the session; it never blocks on the network.
-	Status() agent.Status
-	// Login signs in; it may answer an *agent.Error of KindMFARequired, after
+	Status() Status
+	// Login signs in; it may answer an *Error of CodeMFARequired, after
 	// which SubmitMFA finishes the sign-in.
 	Login(ctx context.Context, username, password string) error
 	// SubmitMFA sends the SMS code of a pending sign-in.
@@ -34,5 +34,5 @@ type Backend interface {
 	// moment of subscribing, taken together with the subscription, so no
 	// change falls between the two. A slow reader may miss events but
 	// always sees the latest one eventually.
-	Subscribe() (events <-chan agent.Event, cancel func())
+	Subscribe() (events <-chan Event, cancel func())
 }

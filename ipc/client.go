@@ -13,8 +13,6 @@ import (
 	"sync"
 	"time"
 	"unsafe"
-
-	"biot-agent/agent"
 )
 
 // Client talks to the agent over its socket. The zero value works and uses
@@ -43,21 +41,6 @@ type TokenOptions struct {
 	Wait time.Duration
 }
 
-// Error is an error answered by the agent.
-type Error struct {
-	Code        string // e.g. "signed_out", "needs_login", "wait_timeout"; see the package doc
-	Message     string // fit to show a person
-	HTTPStatus  int
-	MinutesLeft int // for "locked", when BioT says
-}
-
-func (e *Error) Error() string {
-	if e.Message != "" {
-		return e.Message
-	}
-	return fmt.Sprintf("biot-agent answered %s (HTTP %d)", e.Code, e.HTTPStatus)
-}
-
 const (
 	fakeHost = "biot-agent"
 	// callTimeout bounds a call; it is longer than the server's own budget,
@@ -75,14 +58,14 @@ func (c *Client) httpClient() *http.Client {
 }
 
 // Token returns an access token from the agent.
-func (c *Client) Token(ctx context.Context, opts TokenOptions) (agent.Token, error) {
-	var tok agent.Token
+func (c *Client) Token(ctx context.Context, opts TokenOptions) (Token, error) {
+	var tok Token
 	body, err := c.call(ctx, http.MethodGet, "/v1/token", tokenQuery(opts), nil, "application/json", opts.Wait+callTimeout)
 	if err != nil {
-		return agent.Token{}, err
+		return Token{}, err
 	}
 	if err := decodeTokenOwned(body, &tok); err != nil {
-		return agent.Token{}, fmt.Errorf("token: decode answer: %w", err)
+		return Token{}, fmt.Errorf("token: decode answer: %w", err)
 	}
 	return tok, nil
 }
@@ -161,7 +144,7 @@ func decodeStatus(body []byte) (StatusResponse, error) {
 
 // Events streams the session's changes: first the current status (seq 0),
 // then each change. The channel closes when ctx ends or the agent stops.
-func (c *Client) Events(ctx context.Context) (<-chan agent.Event, error) {
+func (c *Client) Events(ctx context.Context) (<-chan Event, error) {
 	resp, err := c.do(ctx, http.MethodGet, "/v1/events", nil, nil, "text/event-stream")
 	if err != nil {
 		return nil, err
@@ -171,13 +154,13 @@ func (c *Client) Events(ctx context.Context) (<-chan agent.Event, error) {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxRespBytes))
 		return nil, responseError(resp, body)
 	}
-	ch := make(chan agent.Event, 16)
+	ch := make(chan Event, 16)
 	go readEvents(ctx, resp.Body, ch)
 	return ch, nil
 }
 
 // readEvents parses the event stream into ch until it ends.
-func readEvents(ctx context.Context, body io.ReadCloser, ch chan<- agent.Event) {
+func readEvents(ctx context.Context, body io.ReadCloser, ch chan<- Event) {
 	defer close(ch)
 	defer body.Close()
 	sc := bufio.NewScanner(body)
@@ -190,7 +173,7 @@ func readEvents(ctx context.Context, body io.ReadCloser, ch chan<- agent.Event) 
 			if data == nil {
 				continue
 			}
-			var ev agent.Event
+			var ev Event
 			err := json.Unmarshal(data, &ev)
 			data = nil
 			if err != nil {
@@ -297,11 +280,11 @@ func readBody(resp *http.Response) ([]byte, error) {
 
 // responseError turns a non-2xx answer into an *Error.
 func responseError(resp *http.Response, body []byte) error {
-	var eb errorBody
+	var eb ErrorBody
 	if err := json.Unmarshal(body, &eb); err == nil && eb.Error.Code != "" {
 		return &Error{Code: eb.Error.Code, Message: eb.Error.Message, HTTPStatus: resp.StatusCode, MinutesLeft: eb.Error.MinutesLeft}
 	}
 	// Not our JSON: the HTTP server itself answered, or something else
 	// listens on the socket.
-	return &Error{Code: "http_error", Message: "biot-agent answered " + resp.Status, HTTPStatus: resp.StatusCode}
+	return &Error{Code: CodeHTTPError, Message: "biot-agent answered " + resp.Status, HTTPStatus: resp.StatusCode}
 }

@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"biot-agent/agent"
 )
 
 func TestClientWhenAgentIsNotRunning(t *testing.T) {
@@ -50,7 +48,7 @@ func TestClientWhenAgentIsNotRunning(t *testing.T) {
 }
 
 func TestZeroClientUsesSocketPath(t *testing.T) {
-	ta := startAgent(t, agent.StateSignedIn)
+	ta := startAgent(t, StateSignedIn)
 	t.Setenv("BIOT_AGENT_SOCK", ta.path)
 	var c Client
 	if _, err := c.Status(t.Context()); err != nil {
@@ -59,7 +57,7 @@ func TestZeroClientUsesSocketPath(t *testing.T) {
 }
 
 func TestClientReusesItsConnection(t *testing.T) {
-	ta := startAgent(t, agent.StateSignedIn)
+	ta := startAgent(t, StateSignedIn)
 	dials := 0
 	base := ta.client.HTTP.Transport.(*http.Transport)
 	tr := base.Clone()
@@ -79,7 +77,7 @@ func TestClientReusesItsConnection(t *testing.T) {
 }
 
 func TestTransportAddsBearer(t *testing.T) {
-	ta := startAgent(t, agent.StateSignedIn)
+	ta := startAgent(t, StateSignedIn)
 	var gotAuth string
 	biot := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gotAuth = r.Header.Get("Authorization")

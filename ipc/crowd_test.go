@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"biot-agent/agent"
 	"biot-agent/internal/testkit"
 )
 
@@ -22,7 +21,7 @@ import (
 // test of the real binary counts the agent's files and threads from /proc.
 func TestAThousandClientsLeaveNoGoroutineOrFileBehind(t *testing.T) {
 	const waiters, slow, quick = 300, 100, 600
-	ta := startAgent(t, agent.StateSignedOut)
+	ta := startAgent(t, StateSignedOut)
 	subscribed := make(chan struct{}, waiters)
 	stopDrain := make(chan struct{})
 	drained := make(chan struct{})

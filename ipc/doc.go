@@ -28,7 +28,7 @@
 // browser may drive the socket. Every answer carries Cache-Control: no-store.
 // Request bodies are limited to 64 KiB and headers to 16 KiB.
 //
-//	GET  /v1/token   200 agent.Token as JSON, or with Accept: text/plain the
+//	GET  /v1/token   200 a Token as JSON, or with Accept: text/plain the
 //	                 token alone, without a trailing newline.
 //	                 ?min_valid=5m  token valid for at least this (0 < d <= 24h)
 //	                 ?wait=30s      when no token is available because nobody
@@ -39,11 +39,11 @@
 //	                                early when the session moves into
 //	                                signed_out (a logout) or needs_login (a
 //	                                rejected refresh), with that error.
-//	GET  /v1/status  200 agent.Status fields plus "version" ([StatusResponse]).
+//	GET  /v1/status  200 Status fields plus "version" (StatusResponse).
 //	POST /v1/login   {"username","password"}, {"code"} (the SMS code) or
 //	                 {"resend":true}; 200 and the new status.
 //	POST /v1/logout  200 and the new status.
-//	GET  /v1/events  text/event-stream: "data: <agent.Event JSON>" for the
+//	GET  /v1/events  text/event-stream: "data: <an Event as JSON>" for the
 //	                 current status (seq 0), then one per change, and a
 //	                 ": heartbeat" comment every 30 s.
 //
@@ -71,15 +71,23 @@
 //	method_not_allowed       405  with an Allow header
 //	internal                 500  anything else; the detail is in the log
 //
-// The codes are the agent's [agent.Kind] values plus the Code constants of
-// this package. Malformed HTTP (garbage bytes, headers over the limit) is
-// answered by net/http itself with a plain-text 400 or 431 before any
-// handler runs; the server carries on.
+// The codes are the [Code] constants of this package. Malformed HTTP
+// (garbage bytes, headers over the limit) is answered by net/http itself
+// with a plain-text 400 or 431 before any handler runs; the server carries
+// on.
+//
+// # Types
+//
+// The answers are this package's own types ([Token], [StatusResponse],
+// [Event], [ErrorBody]), so a Go program that talks to the socket imports
+// no session code. The server serves a [Backend] in the same types;
+// package internal/localapi adapts the agent to it.
 //
 // # The client
 //
 // [Client] calls every endpoint and answers errors as [*Error] (with the
-// code above) or [ErrAgentNotRunning]. [Transport] is an http.RoundTripper
+// code above, or [CodeHTTPError] when the answer was not the agent's JSON)
+// or [ErrAgentNotRunning]. [Transport] is an http.RoundTripper
 // that adds "Authorization: Bearer <token>" from the agent to each request.
 //
 // No token, password or SMS code is ever logged or put in an error.

@@ -6,11 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"biot-agent/agent"
 )
 
-func nextEvent(t *testing.T, ch <-chan agent.Event) agent.Event {
+func nextEvent(t *testing.T, ch <-chan Event) Event {
 	t.Helper()
 	select {
 	case ev, ok := <-ch:
@@ -20,18 +18,18 @@ func nextEvent(t *testing.T, ch <-chan agent.Event) agent.Event {
 		return ev
 	case <-time.After(5 * time.Second):
 		t.Fatal("no event within 5s")
-		return agent.Event{}
+		return Event{}
 	}
 }
 
 func TestEventsStreamStatusThenChanges(t *testing.T) {
-	ta := startAgent(t, agent.StateSignedOut)
+	ta := startAgent(t, StateSignedOut)
 	events, err := ta.client.Events(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	first := nextEvent(t, events)
-	if first.Seq != 0 || first.Status.State != agent.StateSignedOut {
+	if first.Seq != 0 || first.Status.State != StateSignedOut {
 		t.Errorf("first event = %+v, want the current status with seq 0", first)
 	}
 	waitFor(t, ta.fb.subscribed, "the stream to subscribe")
@@ -40,20 +38,20 @@ func TestEventsStreamStatusThenChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := nextEvent(t, events)
-	if ev.Seq != 1 || ev.Status.State != agent.StateSignedIn || ev.Status.Username != "frank@example.com" {
+	if ev.Seq != 1 || ev.Status.State != StateSignedIn || ev.Status.Username != "frank@example.com" {
 		t.Errorf("after sign-in event = %+v", ev)
 	}
 	if err := ta.client.Logout(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if ev := nextEvent(t, events); ev.Seq != 2 || ev.Status.State != agent.StateSignedOut {
+	if ev := nextEvent(t, events); ev.Seq != 2 || ev.Status.State != StateSignedOut {
 		t.Errorf("after sign-out event = %+v", ev)
 	}
 }
 
 func TestEventsEndWithClientAndServer(t *testing.T) {
 	t.Run("client cancels", func(t *testing.T) {
-		ta := startAgent(t, agent.StateSignedIn)
+		ta := startAgent(t, StateSignedIn)
 		ctx, cancel := context.WithCancel(t.Context())
 		events, err := ta.client.Events(ctx)
 		if err != nil {
@@ -64,7 +62,7 @@ func TestEventsEndWithClientAndServer(t *testing.T) {
 		waitFor(t, ta.fb.unsubscribed, "the server to end the stream")
 	})
 	t.Run("server shuts down", func(t *testing.T) {
-		ta := startAgent(t, agent.StateSignedIn)
+		ta := startAgent(t, StateSignedIn)
 		events, err := ta.client.Events(t.Context())
 		if err != nil {
 			t.Fatal(err)
@@ -83,7 +81,7 @@ func TestEventsEndWithClientAndServer(t *testing.T) {
 }
 
 func TestEventsHeartbeat(t *testing.T) {
-	ta := startAgent(t, agent.StateSignedIn, func(s *Server) { s.heartbeat = 20 * time.Millisecond })
+	ta := startAgent(t, StateSignedIn, func(s *Server) { s.heartbeat = 20 * time.Millisecond })
 	req := newReq(t, "GET", "/v1/events", nil)
 	resp, err := ta.client.httpClient().Do(req)
 	if err != nil {

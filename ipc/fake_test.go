@@ -5,8 +5,6 @@ import (
 	"errors"
 	"sync"
 	"time"
-
-	"biot-agent/agent"
 )
 
 // Secrets the fake knows; tests assert none of them reaches a log.
@@ -19,12 +17,12 @@ const (
 // fakeBackend stands in for the agent, which is written separately and
 // talks to BioT; the real agent is exercised end to end in main's tests.
 // It follows the agent's contract: a token only while signed in, an
-// *agent.Error otherwise, and an event on every change.
+// *Error otherwise, and an event on every change.
 type fakeBackend struct {
 	mu           sync.Mutex
-	status       agent.Status
+	status       Status
 	seq          uint64
-	subs         map[int]chan agent.Event
+	subs         map[int]chan Event
 	nextSub      int
 	tokenCalls   int
 	lastMinValid time.Duration
@@ -39,52 +37,52 @@ type fakeBackend struct {
 	afterSubscribe func(*fakeBackend)
 }
 
-func newFakeBackend(state agent.State) *fakeBackend {
+func newFakeBackend(state State) *fakeBackend {
 	fb := &fakeBackend{
-		subs:         map[int]chan agent.Event{},
+		subs:         map[int]chan Event{},
 		subscribed:   make(chan struct{}, 100),
 		unsubscribed: make(chan struct{}, 100),
 	}
-	fb.status = agent.Status{State: state, Store: agent.StoreInfo{Kind: "memory"}}
-	if state == agent.StateSignedIn {
+	fb.status = Status{State: state, Store: StoreInfo{Kind: "memory"}}
+	if state == StateSignedIn {
 		fb.status.Username = "alice@example.com"
 	}
 	return fb
 }
 
-func (fb *fakeBackend) Token(ctx context.Context, minValid time.Duration) (agent.Token, error) {
+func (fb *fakeBackend) Token(ctx context.Context, minValid time.Duration) (Token, error) {
 	fb.mu.Lock()
 	defer fb.mu.Unlock()
 	fb.tokenCalls++
 	fb.lastMinValid = minValid
 	switch {
-	case fb.status.State == agent.StateSignedIn:
-		return agent.Token{Token: fakeToken, ExpiresAt: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC), Username: fb.status.Username, UserID: "u-1", BaseURL: "https://api.example.com"}, nil
+	case fb.status.State == StateSignedIn:
+		return Token{Token: fakeToken, ExpiresAt: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC), Username: fb.status.Username, UserID: "u-1", BaseURL: "https://api.example.com"}, nil
 	case fb.status.MFAPending:
-		return agent.Token{}, &agent.Error{Kind: agent.KindMFARequired, Message: "waiting for the SMS code"}
-	case fb.status.State == agent.StateOffline:
-		return agent.Token{}, &agent.Error{Kind: agent.KindOffline, Message: "BioT cannot be reached"}
-	case fb.status.State == agent.StateNeedsLogin:
-		return agent.Token{}, &agent.Error{Kind: agent.KindNeedsLogin, Message: "the session expired"}
+		return Token{}, &Error{Code: CodeMFARequired, Message: "waiting for the SMS code"}
+	case fb.status.State == StateOffline:
+		return Token{}, &Error{Code: CodeOffline, Message: "BioT cannot be reached"}
+	case fb.status.State == StateNeedsLogin:
+		return Token{}, &Error{Code: CodeNeedsLogin, Message: "the session expired"}
 	default:
-		return agent.Token{}, &agent.Error{Kind: agent.KindSignedOut, Message: "nobody is signed in"}
+		return Token{}, &Error{Code: CodeSignedOut, Message: "nobody is signed in"}
 	}
 }
 
 // CurrentToken answers like Token while signed in, and sends everything
 // else the long way.
-func (fb *fakeBackend) CurrentToken(minValid time.Duration) (agent.Token, bool) {
+func (fb *fakeBackend) CurrentToken(minValid time.Duration) (Token, bool) {
 	fb.mu.Lock()
-	signedIn := fb.status.State == agent.StateSignedIn
+	signedIn := fb.status.State == StateSignedIn
 	fb.mu.Unlock()
 	if !signedIn {
-		return agent.Token{}, false
+		return Token{}, false
 	}
 	tok, err := fb.Token(context.Background(), minValid)
 	return tok, err == nil
 }
 
-func (fb *fakeBackend) Status() agent.Status {
+func (fb *fakeBackend) Status() Status {
 	fb.mu.Lock()
 	defer fb.mu.Unlock()
 	return fb.status
@@ -101,17 +99,17 @@ func (fb *fakeBackend) Login(ctx context.Context, username, password string) err
 	}
 	switch {
 	case username == "locked@example.com":
-		return &agent.Error{Kind: agent.KindLocked, Message: "the account is locked for 7 minutes", MinutesLeft: 7}
+		return &Error{Code: CodeLocked, Message: "the account is locked for 7 minutes", MinutesLeft: 7}
 	case username == "reset@example.com":
-		return &agent.Error{Kind: agent.KindPasswordReset, Message: "set a new password in the BioT console"}
+		return &Error{Code: CodePasswordReset, Message: "set a new password in the BioT console"}
 	case username == "broken@example.com":
 		// An unexpected error whose text must reach the log, not the client.
 		return errors.New("keyring exploded while saving")
 	case password != fakePassword:
-		return &agent.Error{Kind: agent.KindLoginFailed, Message: "wrong username or password"}
+		return &Error{Code: CodeLoginFailed, Message: "wrong username or password"}
 	case username == "mfa@example.com":
-		fb.update(func(st *agent.Status) { st.MFAPending = true })
-		return &agent.Error{Kind: agent.KindMFARequired, Message: "BioT sent an SMS code"}
+		fb.update(func(st *Status) { st.MFAPending = true })
+		return &Error{Code: CodeMFARequired, Message: "BioT sent an SMS code"}
 	}
 	fb.signIn(username)
 	return nil
@@ -119,10 +117,10 @@ func (fb *fakeBackend) Login(ctx context.Context, username, password string) err
 
 func (fb *fakeBackend) SubmitMFA(ctx context.Context, code string) error {
 	if !fb.Status().MFAPending {
-		return &agent.Error{Kind: agent.KindBadRequest, Message: "no sign-in waits for a code"}
+		return &Error{Code: CodeBadRequest, Message: "no sign-in waits for a code"}
 	}
 	if code != fakeCode {
-		return &agent.Error{Kind: agent.KindLoginFailed, Message: "wrong SMS code"}
+		return &Error{Code: CodeLoginFailed, Message: "wrong SMS code"}
 	}
 	fb.signIn("mfa@example.com")
 	return nil
@@ -130,22 +128,22 @@ func (fb *fakeBackend) SubmitMFA(ctx context.Context, code string) error {
 
 func (fb *fakeBackend) ResendMFA(ctx context.Context) error {
 	if !fb.Status().MFAPending {
-		return &agent.Error{Kind: agent.KindBadRequest, Message: "no sign-in waits for a code"}
+		return &Error{Code: CodeBadRequest, Message: "no sign-in waits for a code"}
 	}
 	return nil
 }
 
 func (fb *fakeBackend) Logout(ctx context.Context) error {
-	fb.setState(agent.StateSignedOut)
+	fb.setState(StateSignedOut)
 	return nil
 }
 
-func (fb *fakeBackend) Subscribe() (<-chan agent.Event, func()) {
+func (fb *fakeBackend) Subscribe() (<-chan Event, func()) {
 	fb.mu.Lock()
 	id := fb.nextSub
 	fb.nextSub++
-	ch := make(chan agent.Event, 4)
-	ch <- agent.Event{Seq: fb.seq, Status: fb.status} // the current status first, as the agent does
+	ch := make(chan Event, 4)
+	ch <- Event{Seq: fb.seq, Status: fb.status} // the current status first, as the agent does
 	fb.subs[id] = ch
 	hook := fb.afterSubscribe
 	fb.afterSubscribe = nil
@@ -166,15 +164,15 @@ func (fb *fakeBackend) Subscribe() (<-chan agent.Event, func()) {
 }
 
 func (fb *fakeBackend) signIn(username string) {
-	fb.update(func(st *agent.Status) {
-		st.State = agent.StateSignedIn
+	fb.update(func(st *Status) {
+		st.State = StateSignedIn
 		st.Username = username
 		st.MFAPending = false
 	})
 }
 
-func (fb *fakeBackend) setState(s agent.State) {
-	fb.update(func(st *agent.Status) {
+func (fb *fakeBackend) setState(s State) {
+	fb.update(func(st *Status) {
 		st.State = s
 		st.MFAPending = false
 	})
@@ -182,12 +180,12 @@ func (fb *fakeBackend) setState(s agent.State) {
 
 // update changes the status and publishes it like the agent does: a full
 // buffer drops its oldest event, so a slow reader still gets the latest.
-func (fb *fakeBackend) update(change func(*agent.Status)) {
+func (fb *fakeBackend) update(change func(*Status)) {
 	fb.mu.Lock()
 	defer fb.mu.Unlock()
 	change(&fb.status)
 	fb.seq++
-	ev := agent.Event{Seq: fb.seq, Status: fb.status}
+	ev := Event{Seq: fb.seq, Status: fb.status}
 	for _, ch := range fb.subs {
 		for {
 			select {

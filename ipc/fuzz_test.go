@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"biot-agent/agent"
 )
 
 // FuzzHandler feeds arbitrary requests to the handler: it must never panic,
@@ -28,7 +26,7 @@ func FuzzHandler(f *testing.F) {
 	f.Add(uint8(0), "PUT", "/v1/status", "x=%zz", "Accept", "*/*", []byte(`{`))
 	f.Add(uint8(1), "GET", "/v1/token", "min_valid=1e9h", "Accept", "text/plain;q=0.1, application/json", []byte(nil))
 
-	states := []agent.State{agent.StateSignedIn, agent.StateSignedOut, agent.StateOffline, agent.StateNeedsLogin}
+	states := []State{StateSignedIn, StateSignedOut, StateOffline, StateNeedsLogin}
 	f.Fuzz(func(t *testing.T, state uint8, method, path, query, hname, hvalue string, body []byte) {
 		fb := newFakeBackend(states[int(state)%len(states)])
 		s := &Server{Backend: fb, Version: "fuzz"}
@@ -61,7 +59,7 @@ func FuzzHandler(f *testing.F) {
 		}
 		out := rec.Body.String()
 		if rec.Code >= 300 {
-			var eb errorBody
+			var eb ErrorBody
 			if err := json.Unmarshal(rec.Body.Bytes(), &eb); err != nil || eb.Error.Code == "" || eb.Error.Message == "" {
 				t.Fatalf("%d answer is not a JSON error: %q", rec.Code, out)
 			}

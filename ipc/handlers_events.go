@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
-
-	"biot-agent/agent"
 )
 
 // handleEvents answers GET /v1/events with a text/event-stream: first the
@@ -37,7 +35,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		return rc.Flush() == nil
 	}
-	sendEvent := func(ev agent.Event) bool {
+	sendEvent := func(ev Event) bool {
 		b, err := json.Marshal(ev)
 		if err != nil {
 			s.log().Error("encode event", "err", err)
@@ -46,7 +44,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return send(append(append([]byte("data: "), b...), '\n', '\n'))
 	}
 
-	if !sendEvent(agent.Event{Status: first.Status}) { // seq 0: a snapshot, not a change
+	if !sendEvent(Event{Status: first.Status}) { // seq 0: a snapshot, not a change
 		return
 	}
 	every := s.heartbeat

@@ -9,8 +9,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"biot-agent/agent"
 )
 
 // Bounds of the token query parameters.
@@ -66,14 +64,14 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 // tokenAnswer is a token's JSON answer, kept for the next request: a token
 // is asked for far more often than it changes.
 type tokenAnswer struct {
-	tok  agent.Token
+	tok  Token
 	body []byte // never written to once stored
 }
 
 // tokenJSON returns tok's JSON answer, with its newline: the last one again
 // when tok has not changed since (comparing the same strings is a pointer
 // check), else a new one, which it keeps.
-func (s *Server) tokenJSON(tok agent.Token) ([]byte, error) {
+func (s *Server) tokenJSON(tok Token) ([]byte, error) {
 	if last := s.lastToken.Load(); last != nil && last.tok == tok {
 		return last.body, nil
 	}
@@ -146,8 +144,8 @@ func wantsText(accept string) bool {
 // waitable reports whether a token may come later without the caller doing
 // anything: someone may sign in, finish MFA, or the network may return.
 func waitable(err error) bool {
-	switch agent.KindOf(err) {
-	case agent.KindSignedOut, agent.KindNeedsLogin, agent.KindOffline, agent.KindMFARequired:
+	switch codeOf(err) {
+	case CodeSignedOut, CodeNeedsLogin, CodeOffline, CodeMFARequired:
 		return true
 	}
 	return false
@@ -161,7 +159,7 @@ func waitable(err error) bool {
 // rejected refresh answers them with needs_login. An event that leaves the
 // state where it was (a sign-in in progress while signed out, say) does not
 // end it, so a client can wait for the person to sign in.
-func (s *Server) waitToken(ctx context.Context, minValid, wait time.Duration) (agent.Token, error) {
+func (s *Server) waitToken(ctx context.Context, minValid, wait time.Duration) (Token, error) {
 	if wait == 0 {
 		// No deadline of its own: allowTime bounded the request by
 		// requestBudget already (its read deadline cancels ctx), and a
@@ -188,28 +186,28 @@ func (s *Server) waitToken(ctx context.Context, minValid, wait time.Duration) (a
 		select {
 		case ev, ok := <-events:
 			if !ok {
-				return agent.Token{}, err
+				return Token{}, err
 			}
 			st := ev.Status.State
-			if st != last && (st == agent.StateSignedOut || st == agent.StateNeedsLogin) {
-				return agent.Token{}, stateError(ev.Status)
+			if st != last && (st == StateSignedOut || st == StateNeedsLogin) {
+				return Token{}, stateError(ev.Status)
 			}
 			last = st
 		case <-timer.C:
-			return agent.Token{}, &apiError{http.StatusGatewayTimeout, ErrorInfo{
+			return Token{}, &Error{
 				Code:    CodeWaitTimeout,
 				Message: fmt.Sprintf("no token within %s: %s", shortDuration(wait), messageOf(err)),
-			}}
+			}
 		case <-ctx.Done():
 			// The client went away; nobody reads this answer.
-			return agent.Token{}, err
+			return Token{}, err
 		case <-s.done:
-			return agent.Token{}, err
+			return Token{}, err
 		}
 	}
 }
 
-func (s *Server) token(ctx context.Context, minValid time.Duration) (agent.Token, error) {
+func (s *Server) token(ctx context.Context, minValid time.Duration) (Token, error) {
 	ctx, cancel := context.WithTimeout(ctx, requestBudget)
 	defer cancel()
 	return s.Backend.Token(ctx, minValid)
@@ -217,13 +215,12 @@ func (s *Server) token(ctx context.Context, minValid time.Duration) (agent.Token
 
 // stateError is the error a waiting client gets when the session moved to
 // signed_out or needs_login.
-func stateError(st agent.Status) error {
-	k := agent.Kind(st.State)
-	msg := st.Message
-	if msg == "" {
-		msg = kindDefault[k]
+func stateError(st Status) error {
+	code := CodeSignedOut
+	if st.State == StateNeedsLogin {
+		code = CodeNeedsLogin
 	}
-	return &agent.Error{Kind: k, Message: msg}
+	return &Error{Code: code, Message: st.Message}
 }
 
 // messageOf is the client-facing message of err.

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"biot-agent/agent"
 	"biot-agent/internal/testkit"
 )
 
@@ -44,7 +43,7 @@ type testAgent struct {
 
 type agentOption func(*Server)
 
-func startAgent(t *testing.T, state agent.State, opts ...agentOption) *testAgent {
+func startAgent(t *testing.T, state State, opts ...agentOption) *testAgent {
 	t.Helper()
 	path := filepath.Join(shortDir(t), "run", "agent.sock")
 	l, err := Listen(path)
@@ -121,7 +120,7 @@ func newReq(t *testing.T, method, target string, body []byte) *http.Request {
 }
 
 // apiErr asserts err is an *Error with the given code and HTTP status.
-func apiErr(t *testing.T, err error, code string, status int) *Error {
+func apiErr(t *testing.T, err error, code Code, status int) *Error {
 	t.Helper()
 	var e *Error
 	if !errors.As(err, &e) {

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"biot-agent/agent"
 )
 
 // rawExchange writes p on a fresh connection and returns the answer's
@@ -31,7 +29,7 @@ func rawExchange(t *testing.T, path string, p []byte) string {
 }
 
 func TestMalformedRequestsDoNotStopTheServer(t *testing.T) {
-	ta := startAgent(t, agent.StateSignedIn)
+	ta := startAgent(t, StateSignedIn)
 	tests := []struct {
 		name  string
 		bytes string
@@ -56,7 +54,7 @@ func TestMalformedRequestsDoNotStopTheServer(t *testing.T) {
 }
 
 func TestOversizedBodyIsRefused(t *testing.T) {
-	ta := startAgent(t, agent.StateSignedOut)
+	ta := startAgent(t, StateSignedOut)
 	body := `{"username":"` + strings.Repeat("a", 70<<10) + `","password":"x"}`
 	resp, b := ta.raw(t, newReq(t, http.MethodPost, "/v1/login", []byte(body)))
 	e := apiErr(t, responseError(resp, b), CodeBadRequest, 400)

@@ -6,14 +6,12 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"biot-agent/agent"
 )
 
 // TestNoSecretInLogs drives every path that handles a token, password or
 // SMS code, with debug logging on, and searches the log for them.
 func TestNoSecretInLogs(t *testing.T) {
-	ta := startAgent(t, agent.StateSignedOut)
+	ta := startAgent(t, StateSignedOut)
 	ctx := t.Context()
 
 	_ = ta.client.Login(ctx, "bob@example.com", "wrong "+fakePassword)

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"biot-agent/agent"
 	"biot-agent/internal/testkit"
 )
 
@@ -75,7 +74,7 @@ func TestPeerFromAnotherUserIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs := &testkit.SyncBuffer{}
-	fb := newFakeBackend(agent.StateSignedIn)
+	fb := newFakeBackend(StateSignedIn)
 	srv := &Server{Backend: fb, Logger: newTestLogger(logs)}
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })

@@ -20,7 +20,7 @@ func refuse(c net.Conn, ourUID int) {
 	// can make the peer's next read fail with ECONNRESET, which would hide
 	// the answer. Errors do not matter; the answer is the same.
 	_, _ = http.ReadRequest(bufio.NewReader(io.LimitReader(c, 32<<10)))
-	body, _ := json.Marshal(errorBody{Error: ErrorInfo{
+	body, _ := json.Marshal(ErrorBody{Error: ErrorInfo{
 		Code:    CodeForbidden,
 		Message: fmt.Sprintf("this biot-agent serves only its own user (uid %d)", ourUID),
 	}})

@@ -117,16 +117,16 @@ func (s *Server) handler() http.Handler {
 		// through a proxy or a helper; browsers always mark those with
 		// Origin or Referer, and no legitimate client sends them.
 		if _, ok := r.Header["Origin"]; ok {
-			s.writeError(w, r, &apiError{http.StatusForbidden, ErrorInfo{Code: CodeForbidden, Message: "requests from web pages are refused"}})
+			s.writeError(w, r, &Error{Code: CodeForbidden, Message: "requests from web pages are refused"})
 			return
 		}
 		if _, ok := r.Header["Referer"]; ok {
-			s.writeError(w, r, &apiError{http.StatusForbidden, ErrorInfo{Code: CodeForbidden, Message: "requests from web pages are refused"}})
+			s.writeError(w, r, &Error{Code: CodeForbidden, Message: "requests from web pages are refused"})
 			return
 		}
 		methods, ok := routes[r.URL.Path]
 		if !ok {
-			s.writeError(w, r, &apiError{http.StatusNotFound, ErrorInfo{Code: CodeNotFound, Message: "no such endpoint: " + r.URL.Path}})
+			s.writeError(w, r, &Error{Code: CodeNotFound, Message: "no such endpoint: " + r.URL.Path})
 			return
 		}
 		h, ok := methods[r.Method]
@@ -137,7 +137,7 @@ func (s *Server) handler() http.Handler {
 			}
 			sort.Strings(allow)
 			w.Header().Set("Allow", strings.Join(allow, ", "))
-			s.writeError(w, r, &apiError{http.StatusMethodNotAllowed, ErrorInfo{Code: CodeMethodNotAllowed, Message: r.Method + " is not allowed here; use " + strings.Join(allow, ", ")}})
+			s.writeError(w, r, &Error{Code: CodeMethodNotAllowed, Message: r.Method + " is not allowed here; use " + strings.Join(allow, ", ")})
 			return
 		}
 		if r.Body != http.NoBody {
@@ -181,7 +181,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	} else {
 		s.log().Error("internal error", "path", r.URL.Path, "err", err)
 	}
-	writeJSON(w, status, errorBody{Error: info})
+	writeJSON(w, status, ErrorBody{Error: info})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -5,17 +5,15 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"biot-agent/agent"
 )
 
 func TestStatusReportsSessionAndVersion(t *testing.T) {
-	ta := startAgent(t, agent.StateSignedIn)
+	ta := startAgent(t, StateSignedIn)
 	st, err := ta.client.Status(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.State != agent.StateSignedIn || st.Username != "alice@example.com" || st.Version != "1.2.3-test" || st.Store.Kind != "memory" {
+	if st.State != StateSignedIn || st.Username != "alice@example.com" || st.Version != "1.2.3-test" || st.Store.Kind != "memory" {
 		t.Errorf("status = %+v", st)
 	}
 	resp, body := ta.raw(t, newReq(t, "GET", "/v1/status", nil))
@@ -32,7 +30,7 @@ func TestStatusReportsSessionAndVersion(t *testing.T) {
 }
 
 func TestTokenAnswers(t *testing.T) {
-	ta := startAgent(t, agent.StateSignedIn)
+	ta := startAgent(t, StateSignedIn)
 
 	tok, err := ta.client.Token(t.Context(), TokenOptions{})
 	if err != nil {
@@ -65,7 +63,7 @@ func TestTokenAnswers(t *testing.T) {
 }
 
 func TestTokenWhenSignedOutFailsAtOnce(t *testing.T) {
-	ta := startAgent(t, agent.StateSignedOut)
+	ta := startAgent(t, StateSignedOut)
 	_, err := ta.client.Token(t.Context(), TokenOptions{})
 	apiErr(t, err, "signed_out", 401)
 
@@ -78,7 +76,7 @@ func TestTokenWhenSignedOutFailsAtOnce(t *testing.T) {
 }
 
 func TestTokenQueryValidation(t *testing.T) {
-	ta := startAgent(t, agent.StateSignedIn)
+	ta := startAgent(t, StateSignedIn)
 	tests := []struct {
 		name  string
 		query string
@@ -118,12 +116,12 @@ func TestTokenQueryValidation(t *testing.T) {
 
 func TestLoginFlows(t *testing.T) {
 	t.Run("password signs in", func(t *testing.T) {
-		ta := startAgent(t, agent.StateSignedOut)
+		ta := startAgent(t, StateSignedOut)
 		if err := ta.client.Login(t.Context(), "bob@example.com", fakePassword); err != nil {
 			t.Fatal(err)
 		}
 		st, _ := ta.client.Status(t.Context())
-		if st.State != agent.StateSignedIn || st.Username != "bob@example.com" {
+		if st.State != StateSignedIn || st.Username != "bob@example.com" {
 			t.Errorf("after login status = %+v", st)
 		}
 		resp, body := ta.raw(t, newReq(t, "POST", "/v1/login", []byte(`{"username":"bob@example.com","password":"`+fakePassword+`"}`)))
@@ -132,7 +130,7 @@ func TestLoginFlows(t *testing.T) {
 		}
 	})
 	t.Run("MFA code finishes the sign-in", func(t *testing.T) {
-		ta := startAgent(t, agent.StateSignedOut)
+		ta := startAgent(t, StateSignedOut)
 		err := ta.client.Login(t.Context(), "mfa@example.com", fakePassword)
 		apiErr(t, err, "mfa_required", 401)
 		if err := ta.client.ResendMFA(t.Context()); err != nil {
@@ -150,7 +148,7 @@ func TestLoginFlows(t *testing.T) {
 		name     string
 		username string
 		password string
-		code     string
+		code     Code
 		status   int
 	}{
 		{"wrong password", "bob@example.com", "nope", "login_failed", 401},
@@ -160,7 +158,7 @@ func TestLoginFlows(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ta := startAgent(t, agent.StateSignedOut)
+			ta := startAgent(t, StateSignedOut)
 			e := apiErr(t, ta.client.Login(t.Context(), tt.username, tt.password), tt.code, tt.status)
 			switch tt.code {
 			case "locked":
@@ -180,7 +178,7 @@ func TestLoginFlows(t *testing.T) {
 }
 
 func TestLoginBadBodies(t *testing.T) {
-	ta := startAgent(t, agent.StateSignedOut)
+	ta := startAgent(t, StateSignedOut)
 	tests := []struct{ name, body string }{
 		{"empty body", ``},
 		{"empty object", `{}`},
@@ -205,12 +203,12 @@ func TestLoginBadBodies(t *testing.T) {
 }
 
 func TestLogoutSignsOut(t *testing.T) {
-	ta := startAgent(t, agent.StateSignedIn)
+	ta := startAgent(t, StateSignedIn)
 	if err := ta.client.Logout(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := ta.client.Status(t.Context())
-	if st.State != agent.StateSignedOut {
+	if st.State != StateSignedOut {
 		t.Errorf("after logout state = %s", st.State)
 	}
 	_, err := ta.client.Token(t.Context(), TokenOptions{})
@@ -218,14 +216,14 @@ func TestLogoutSignsOut(t *testing.T) {
 }
 
 func TestRouting(t *testing.T) {
-	ta := startAgent(t, agent.StateSignedIn)
+	ta := startAgent(t, StateSignedIn)
 	tests := []struct {
 		name   string
 		method string
 		target string
 		header map[string]string
 		status int
-		code   string
+		code   Code
 	}{
 		{"unknown path", "GET", "/v1/nope", nil, 404, CodeNotFound},
 		{"no version", "GET", "/token", nil, 404, CodeNotFound},

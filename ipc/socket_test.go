@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"biot-agent/agent"
 )
 
 func TestSocketPath(t *testing.T) {
@@ -163,7 +161,7 @@ func TestListenRemovesStaleSocket(t *testing.T) {
 	old.Close()
 
 	l := listenT(t, path)
-	srv := &Server{Backend: newFakeBackend(agent.StateSignedIn)}
+	srv := &Server{Backend: newFakeBackend(StateSignedIn)}
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Shutdown(t.Context()) })
 	if _, err := NewClient(path).Status(t.Context()); err != nil {
@@ -173,7 +171,7 @@ func TestListenRemovesStaleSocket(t *testing.T) {
 
 func TestListenRefusesWhenAnotherAgentRuns(t *testing.T) {
 	t.Run("our own listener", func(t *testing.T) {
-		ta := startAgent(t, agent.StateSignedIn)
+		ta := startAgent(t, StateSignedIn)
 		_, err := Listen(ta.path)
 		if !errors.Is(err, ErrAlreadyRunning) || !strings.Contains(err.Error(), "another biot-agent is already running on "+ta.path) {
 			t.Fatalf("err = %v, want ErrAlreadyRunning naming the path", err)

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 	"unsafe"
-
-	"biot-agent/agent"
 )
 
 // A token is the one answer on every script's hot path, and reflection is
@@ -16,7 +14,7 @@ import (
 // FuzzTokenJSON holds them to that.
 
 // appendTokenJSON appends tok as json.Marshal writes it.
-func appendTokenJSON(dst []byte, tok agent.Token) ([]byte, error) {
+func appendTokenJSON(dst []byte, tok Token) ([]byte, error) {
 	if !plainJSON(tok.Token) || !plainJSON(tok.UserID) || !plainJSON(tok.Username) ||
 		!plainJSON(tok.OrganizationID) || !plainJSON(tok.BaseURL) {
 		b, err := json.Marshal(tok)
@@ -67,18 +65,18 @@ var plainOut, plainIn = func() (out, in [256]bool) {
 }()
 
 // decodeToken reads a token answer into tok as json.Unmarshal would.
-func decodeToken(data []byte, tok *agent.Token) error {
+func decodeToken(data []byte, tok *Token) error {
 	return decodeTokenIn(string(data), data, tok)
 }
 
 // decodeTokenOwned is decodeToken for a body nobody writes to again: the
 // token's strings share its bytes instead of a copy of them.
-func decodeTokenOwned(body []byte, tok *agent.Token) error {
+func decodeTokenOwned(body []byte, tok *Token) error {
 	return decodeTokenIn(unsafe.String(unsafe.SliceData(body), len(body)), body, tok)
 }
 
 // decodeTokenIn decodes data, whose bytes whole holds as a string.
-func decodeTokenIn(whole string, data []byte, tok *agent.Token) error {
+func decodeTokenIn(whole string, data []byte, tok *Token) error {
 	if t, ok := decodeTokenFast(whole, data); ok {
 		*tok = t
 		return nil
@@ -90,7 +88,7 @@ func decodeTokenIn(whole string, data []byte, tok *agent.Token) error {
 // the exact shape appendTokenJSON writes: its keys in its order, plain
 // strings, an optional newline at the end. ok false leaves any other JSON,
 // valid or not, to json.Unmarshal.
-func decodeTokenFast(whole string, data []byte) (t agent.Token, ok bool) {
+func decodeTokenFast(whole string, data []byte) (t Token, ok bool) {
 	pos := 0 // where the next key starts; the fields are slices of whole
 	ok = true
 	// field reads key (with the quote that opens the value) at pos, and
@@ -123,12 +121,12 @@ func decodeTokenFast(whole string, data []byte) (t agent.Token, ok bool) {
 	t.OrganizationID, _ = field(`","organizationId":"`)
 	t.BaseURL, _ = field(`","baseURL":"`)
 	if !ok || strings.TrimSuffix(whole[pos:], "\n") != `"}` {
-		return agent.Token{}, false
+		return Token{}, false
 	}
 	// Time's own JSON method, the one json.Unmarshal calls, on the value
 	// with its quotes.
 	if err := t.ExpiresAt.UnmarshalJSON(data[at-1 : at+len(expires)+1]); err != nil {
-		return agent.Token{}, false
+		return Token{}, false
 	}
 	return t, true
 }

@@ -6,12 +6,10 @@ import (
 	"reflect"
 	"testing"
 	"time"
-
-	"biot-agent/agent"
 )
 
 // A token as the agent answers it: a JWT, UUIDs, an e-mail and a URL.
-var typicalToken = agent.Token{
+var typicalToken = Token{
 	Token:          "eyJhbGciOiJSUzUxMiJ9.eyJzdWIiOiJhbmEiLCJleHAiOjE3OTk5OTk5OTl9.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU",
 	ExpiresAt:      time.Date(2026, 11, 28, 9, 30, 15, 123456789, time.UTC),
 	UserID:         "5c6a1d1e-0b7c-4f5e-9a43-3a1a7e2f6b01",
@@ -59,7 +57,7 @@ func FuzzTokenJSON(f *testing.F) {
 	f.Add("t", int64(1), 7, 60, "u", "b", []byte(`{"token":"t","expiresAt":"2026-01-02T03:04:05Z","userId":"","username":"","organizationId":"","baseURL":"","token":"dup"}`))
 	f.Add("t", int64(1), 7, 60, "u", "b", []byte(`{"token":"t","expiresAt":"2026-01-02T03:04:05.Z","userId":"","username":"","organizationId":"","baseURL":""}`+"\n"))
 	f.Fuzz(func(t *testing.T, token string, expiresSec int64, nanos, zoneSeconds int, username, baseURL string, data []byte) {
-		tok := agent.Token{
+		tok := Token{
 			Token:          token,
 			ExpiresAt:      time.Unix(expiresSec, int64(nanos)).In(time.FixedZone("", zoneSeconds%(18*3600))),
 			UserID:         token,
@@ -78,7 +76,7 @@ func FuzzTokenJSON(f *testing.F) {
 			t.Fatalf("appendTokenJSON after a prefix = %s, want prefix%s", after, want)
 		}
 		for _, in := range [][]byte{data, got, append(got, '\n')} {
-			var fast, slow agent.Token
+			var fast, slow Token
 			fastErr := decodeToken(in, &fast)
 			slowErr := json.Unmarshal(in, &slow)
 			if (fastErr != nil) != (slowErr != nil) {
@@ -87,7 +85,7 @@ func FuzzTokenJSON(f *testing.F) {
 			if fastErr == nil && !reflect.DeepEqual(fast, slow) {
 				t.Fatalf("decodeToken(%q) = %+v\njson.Unmarshal: %+v", in, fast, slow)
 			}
-			var owned agent.Token
+			var owned Token
 			ownedErr := decodeTokenOwned(bytes.Clone(in), &owned)
 			if (ownedErr != nil) != (slowErr != nil) || !reflect.DeepEqual(owned, fast) {
 				t.Fatalf("decodeTokenOwned(%q) = %+v, %v; decodeToken: %+v, %v", in, owned, ownedErr, fast, fastErr)

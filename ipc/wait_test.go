@@ -5,12 +5,10 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"biot-agent/agent"
 )
 
 type tokenResult struct {
-	tok agent.Token
+	tok Token
 	err error
 }
 
@@ -39,7 +37,7 @@ func result(t *testing.T, res <-chan tokenResult) tokenResult {
 }
 
 func TestWaitAnsweredBySignIn(t *testing.T) {
-	ta := startAgent(t, agent.StateSignedOut)
+	ta := startAgent(t, StateSignedOut)
 	res := ta.waitToken(t, t.Context(), time.Minute)
 	ta.fb.signIn("carol@example.com")
 	r := result(t, res)
@@ -52,7 +50,7 @@ func TestWaitSurvivesEventsThatKeepTheState(t *testing.T) {
 	// While signed out, someone signs in with MFA: the state stays
 	// signed_out through the MFA step, and the waiting client must keep
 	// waiting for the token rather than be told "signed_out".
-	ta := startAgent(t, agent.StateSignedOut)
+	ta := startAgent(t, StateSignedOut)
 	res := ta.waitToken(t, t.Context(), time.Minute)
 	if err := ta.client.Login(t.Context(), "mfa@example.com", fakePassword); codeOf(err) != "mfa_required" {
 		t.Fatalf("login: %v", err)
@@ -68,13 +66,13 @@ func TestWaitSurvivesEventsThatKeepTheState(t *testing.T) {
 func TestWaitEndedByStateChange(t *testing.T) {
 	tests := []struct {
 		name   string
-		from   agent.State
+		from   State
 		change func(*fakeBackend)
-		code   string
+		code   Code
 	}{
-		{"logout while offline answers signed_out", agent.StateOffline, func(fb *fakeBackend) { _ = fb.Logout(context.Background()) }, "signed_out"},
-		{"rejected refresh answers needs_login", agent.StateOffline, func(fb *fakeBackend) { fb.setState(agent.StateNeedsLogin) }, "needs_login"},
-		{"logout while needs_login answers signed_out", agent.StateNeedsLogin, func(fb *fakeBackend) { fb.setState(agent.StateSignedOut) }, "signed_out"},
+		{"logout while offline answers signed_out", StateOffline, func(fb *fakeBackend) { _ = fb.Logout(context.Background()) }, "signed_out"},
+		{"rejected refresh answers needs_login", StateOffline, func(fb *fakeBackend) { fb.setState(StateNeedsLogin) }, "needs_login"},
+		{"logout while needs_login answers signed_out", StateNeedsLogin, func(fb *fakeBackend) { fb.setState(StateSignedOut) }, "signed_out"},
 	}
 	for _, tt := range tests {
 		// The change comes while the server waits, or in the window right
@@ -109,7 +107,7 @@ func TestWaitEndedByStateChange(t *testing.T) {
 }
 
 func TestWaitTimesOut(t *testing.T) {
-	ta := startAgent(t, agent.StateOffline)
+	ta := startAgent(t, StateOffline)
 	_, err := ta.client.Token(t.Context(), TokenOptions{Wait: 50 * time.Millisecond})
 	e := apiErr(t, err, CodeWaitTimeout, 504)
 	if !strings.Contains(e.Message, "BioT cannot be reached") {
@@ -119,7 +117,7 @@ func TestWaitTimesOut(t *testing.T) {
 }
 
 func TestWaitReturnsATokenAtHandAtOnce(t *testing.T) {
-	ta := startAgent(t, agent.StateSignedIn)
+	ta := startAgent(t, StateSignedIn)
 	start := time.Now()
 	_, err := ta.client.Token(t.Context(), TokenOptions{Wait: time.Minute})
 	if err != nil {
@@ -131,7 +129,7 @@ func TestWaitReturnsATokenAtHandAtOnce(t *testing.T) {
 }
 
 func TestWaitEndsWhenClientGoesAway(t *testing.T) {
-	ta := startAgent(t, agent.StateSignedOut)
+	ta := startAgent(t, StateSignedOut)
 	ctx, cancel := context.WithCancel(t.Context())
 	res := ta.waitToken(t, ctx, 5*time.Minute)
 	cancel()
@@ -142,7 +140,7 @@ func TestWaitEndsWhenClientGoesAway(t *testing.T) {
 }
 
 func TestWaitEndsAtShutdown(t *testing.T) {
-	ta := startAgent(t, agent.StateOffline)
+	ta := startAgent(t, StateOffline)
 	res := ta.waitToken(t, t.Context(), 5*time.Minute)
 	ta.stop(t)
 	r := result(t, res)
@@ -155,7 +153,7 @@ func TestLongRequestsOutlastReadTimeout(t *testing.T) {
 	shortRead := func(s *Server) { s.readTimeout = 100 * time.Millisecond }
 
 	t.Run("token wait", func(t *testing.T) {
-		ta := startAgent(t, agent.StateSignedOut, shortRead)
+		ta := startAgent(t, StateSignedOut, shortRead)
 		res := ta.waitToken(t, t.Context(), time.Minute)
 		select {
 		case r := <-res:
@@ -168,18 +166,10 @@ func TestLongRequestsOutlastReadTimeout(t *testing.T) {
 		}
 	})
 	t.Run("slow sign-in", func(t *testing.T) {
-		ta := startAgent(t, agent.StateSignedOut, shortRead)
+		ta := startAgent(t, StateSignedOut, shortRead)
 		ta.fb.loginDelay = 400 * time.Millisecond
 		if err := ta.client.Login(t.Context(), "erin@example.com", fakePassword); err != nil {
 			t.Fatalf("sign-in longer than ReadTimeout: %v", err)
 		}
 	})
-}
-
-// codeOf is the code of a client error, or "".
-func codeOf(err error) string {
-	if e, ok := err.(*Error); ok {
-		return e.Code
-	}
-	return ""
 }

@@ -6,8 +6,6 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
-
-	"biot-agent/agent"
 )
 
 // The socket API is a contract with scripts: these are its bytes, field by
@@ -15,12 +13,12 @@ import (
 func TestWireJSON(t *testing.T) {
 	at := time.Date(2026, 11, 28, 9, 30, 15, 123456789, time.UTC)
 	ref, next := at.Add(time.Hour), at.Add(-time.Minute)
-	full := agent.Status{
-		State: agent.StateOffline, Message: "m", Username: "u", UserID: "id", OrganizationID: "o", BaseURL: "https://b",
+	full := Status{
+		State: StateOffline, Message: "m", Username: "u", UserID: "id", OrganizationID: "o", BaseURL: "https://b",
 		AccessExpiresAt: &at, RefreshExpiresAt: &ref, NextRefreshAt: &next,
-		LastRefresh: &agent.RefreshResult{Time: at, OK: false, Error: "e"},
+		LastRefresh: &RefreshResult{Time: at, OK: false, Error: "e"},
 		MFAPending:  true,
-		Store:       agent.StoreInfo{Kind: "memory", Persistent: true, Problem: "p"},
+		Store:       StoreInfo{Kind: "memory", Persistent: true, Problem: "p"},
 	}
 	const fullJSON = `{"state":"offline","message":"m","username":"u","userId":"id","organizationId":"o","baseURL":"https://b",` +
 		`"accessExpiresAt":"2026-11-28T09:30:15.123456789Z","refreshExpiresAt":"2026-11-28T10:30:15.123456789Z",` +
@@ -31,15 +29,15 @@ func TestWireJSON(t *testing.T) {
 		v    any
 		want string
 	}{
-		{"token", agent.Token{Token: "t<&>", ExpiresAt: at, UserID: "u", Username: "n", OrganizationID: "o", BaseURL: "b"},
+		{"token", Token{Token: "t<&>", ExpiresAt: at, UserID: "u", Username: "n", OrganizationID: "o", BaseURL: "b"},
 			`{"token":"t\u003c\u0026\u003e","expiresAt":"2026-11-28T09:30:15.123456789Z","userId":"u","username":"n","organizationId":"o","baseURL":"b"}`},
-		{"empty token", agent.Token{},
+		{"empty token", Token{},
 			`{"token":"","expiresAt":"0001-01-01T00:00:00Z","userId":"","username":"","organizationId":"","baseURL":""}`},
 		{"status", StatusResponse{Status: full, Version: "v"}, fullJSON + `,"version":"v"}`},
 		{"empty status", StatusResponse{}, `{"state":"","store":{"kind":"","persistent":false},"version":""}`},
-		{"event", agent.Event{Seq: 3, Status: full}, `{"seq":3,"status":` + fullJSON + `}}`},
-		{"empty event", agent.Event{}, `{"seq":0,"status":{"state":"","store":{"kind":"","persistent":false}}}`},
-		{"refresh that went well", agent.RefreshResult{Time: at, OK: true}, `{"time":"2026-11-28T09:30:15.123456789Z","ok":true}`},
+		{"event", Event{Seq: 3, Status: full}, `{"seq":3,"status":` + fullJSON + `}}`},
+		{"empty event", Event{}, `{"seq":0,"status":{"state":"","store":{"kind":"","persistent":false}}}`},
+		{"refresh that went well", RefreshResult{Time: at, OK: true}, `{"time":"2026-11-28T09:30:15.123456789Z","ok":true}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,11 +60,11 @@ func TestWireErrorJSON(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"locked with minutes", &agent.Error{Kind: agent.KindLocked, Message: "locked", MinutesLeft: 7}, 423,
+		{"locked with minutes", &Error{Code: CodeLocked, Message: "locked", MinutesLeft: 7}, 423,
 			`{"error":{"code":"locked","message":"locked","minutesLeft":7}}`},
-		{"locked without minutes", &agent.Error{Kind: agent.KindLocked}, 423,
+		{"locked without minutes", &Error{Code: CodeLocked}, 423,
 			`{"error":{"code":"locked","message":"the account is locked"}}`},
-		{"minutes only for locked", &agent.Error{Kind: agent.KindOffline, Message: "down", MinutesLeft: 3}, 503,
+		{"minutes only for locked", &Error{Code: CodeOffline, Message: "down", MinutesLeft: 3}, 503,
 			`{"error":{"code":"offline","message":"down"}}`},
 		{"bad request", badRequest("no"), 400, `{"error":{"code":"bad_request","message":"no"}}`},
 		{"unknown", http.ErrHandlerTimeout, 500,
@@ -87,7 +85,7 @@ func TestWireErrorJSON(t *testing.T) {
 // The token answer on the socket: its JSON and a newline, and the same
 // bytes again for the same token.
 func TestWireTokenAnswer(t *testing.T) {
-	ta := startAgent(t, agent.StateSignedIn)
+	ta := startAgent(t, StateSignedIn)
 	const want = `{"token":"` + fakeToken + `","expiresAt":"2030-01-02T03:04:05Z","userId":"u-1",` +
 		`"username":"alice@example.com","organizationId":"","baseURL":"https://api.example.com"}` + "\n"
 	for range 2 {

@@ -608,7 +608,7 @@ func (l *tokenLoop) stop() {
 func ipcCode(err error) string {
 	var e *ipc.Error
 	if errors.As(err, &e) {
-		return e.Code
+		return string(e.Code)
 	}
 	return fmt.Sprint(err)
 }

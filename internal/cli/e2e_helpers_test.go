@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"biot-agent/agent"
 	"biot-agent/agent/biotsim"
 	"biot-agent/ipc"
 )
@@ -127,7 +126,7 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 // tray or script would (GET /v1/events).
 type eventLog struct {
 	mu     sync.Mutex
-	events []agent.Event
+	events []ipc.Event
 }
 
 // follow subscribes to the agent's events until the test ends.
@@ -151,15 +150,15 @@ func (a *agentProc) follow() *eventLog {
 	return l
 }
 
-func (l *eventLog) all() []agent.Event {
+func (l *eventLog) all() []ipc.Event {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]agent.Event(nil), l.events...)
+	return append([]ipc.Event(nil), l.events...)
 }
 
 // states lists the states the events went through, without repeats.
-func (l *eventLog) states() []agent.State {
-	var out []agent.State
+func (l *eventLog) states() []ipc.State {
+	var out []ipc.State
 	for _, ev := range l.all() {
 		if len(out) == 0 || out[len(out)-1] != ev.Status.State {
 			out = append(out, ev.Status.State)
@@ -187,7 +186,7 @@ func (a *agentProc) waitStatus(timeout time.Duration, what string, cond func(ipc
 }
 
 // tokenNow asks the agent's socket for a token, recording it as a secret.
-func (a *agentProc) tokenNow(minValid time.Duration) (agent.Token, error) {
+func (a *agentProc) tokenNow(minValid time.Duration) (ipc.Token, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	tok, err := a.client.Token(ctx, ipc.TokenOptions{MinValid: minValid})
@@ -201,7 +200,7 @@ func (a *agentProc) tokenNow(minValid time.Duration) (agent.Token, error) {
 func errCode(err error) string {
 	var ie *ipc.Error
 	if errors.As(err, &ie) {
-		return ie.Code
+		return string(ie.Code)
 	}
 	return ""
 }

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"biot-agent/agent"
 	"biot-agent/internal/desktoptest"
 	"biot-agent/ipc"
 )
@@ -90,7 +89,7 @@ tr '\0' '\n' < /proc/$$/environ > "$R/$P.$n.environ.part" && mv "$R/$P.$n.enviro
 		t.Errorf("the browser was given %q, want http://127.0.0.1:<port>/<one-time path>/", page)
 	}
 	argvSignIn(t, page, ana, anaPW)
-	a.waitStatus(20*time.Second, "signed_in", func(st ipc.StatusResponse) bool { return st.State == agent.StateSignedIn })
+	a.waitStatus(20*time.Second, "signed_in", func(st ipc.StatusResponse) bool { return st.State == ipc.StateSignedIn })
 	tok := w.token()
 
 	argvClick(t, ctx, it, "Copy access token")

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"biot-agent/agent"
 	"biot-agent/agent/biotsim"
 	"biot-agent/ipc"
 )
@@ -71,18 +70,18 @@ func TestKillNineAroundRefreshesKeepsTheLiveTokenOrSaysWhy(t *testing.T) {
 		// A token request waits for the resume, and for its refresh.
 		_, tokErr := a.tokenNow(0)
 		st := a.waitStatus(20*time.Second, "the restarted agent to settle", func(st ipc.StatusResponse) bool {
-			return st.State != agent.StateSignedIn || st.LastRefresh != nil
+			return st.State != ipc.StateSignedIn || st.LastRefresh != nil
 		})
 		reused := w.sim.Stats().RefreshReuse - reuseBefore
 		if live {
-			if tokErr != nil || st.State != agent.StateSignedIn || !st.LastRefresh.OK || reused != 0 {
+			if tokErr != nil || st.State != ipc.StateSignedIn || !st.LastRefresh.OK || reused != 0 {
 				t.Fatalf("kill %d: the keyring held the live token, yet the restart answers %v and is %s (%q) after %d reuses; want a token, signed_in, 0",
 					i, tokErr, st.State, st.Message, reused)
 			}
 			continue
 		}
 		lost++
-		if errCode(tokErr) != string(agent.KindNeedsLogin) || st.State != agent.StateNeedsLogin || reused != 1 {
+		if errCode(tokErr) != string(ipc.CodeNeedsLogin) || st.State != ipc.StateNeedsLogin || reused != 1 {
 			t.Fatalf("kill %d: the rotation was lost to the crash; the restart is %s (%q) after %d reuses, want needs_login after exactly 1",
 				i, st.State, st.Message, reused)
 		}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
-	"biot-agent/agent"
 	"biot-agent/internal/dbusname"
 	"biot-agent/internal/desktoptest"
 	"biot-agent/ipc"
@@ -98,7 +97,7 @@ func TestKeyringLockedMidSessionKeepsTokensFlowingFromMemory(t *testing.T) {
 	w.wantSelf(w.token(), ana)
 	st, res := w.status()
 	wantExit(t, res, 0, "status with the keyring locked")
-	if st.State != agent.StateSignedIn || st.Store.Problem == "" {
+	if st.State != ipc.StateSignedIn || st.Store.Problem == "" {
 		t.Errorf("with the keyring locked status is %s, store %+v; want signed_in and the store's problem", st.State, st.Store)
 	}
 	if s := w.sim.Stats(); s.RefreshReuse != 0 || s.RefreshesRejected != 0 {

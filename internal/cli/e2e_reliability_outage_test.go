@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"biot-agent/agent"
 	"biot-agent/agent/biotsim"
 	"biot-agent/ipc"
 )
@@ -41,7 +40,7 @@ func TestOutageLongerThanATokenLivesBacksOffServesTheValidTokenAndRecoversWithou
 
 	// Offline at the first failed refresh; the token it holds is still good
 	// for a while and is served.
-	a.waitStatus(2*ttl, "offline", func(st ipc.StatusResponse) bool { return st.State == agent.StateOffline })
+	a.waitStatus(2*ttl, "offline", func(st ipc.StatusResponse) bool { return st.State == ipc.StateOffline })
 	if tok, err := a.tokenNow(500 * time.Millisecond); err != nil {
 		t.Errorf("offline with a valid token at hand, token --min-valid 500ms failed: %v", err)
 	} else if tok.Token != before.Token {
@@ -70,7 +69,7 @@ func TestOutageLongerThanATokenLivesBacksOffServesTheValidTokenAndRecoversWithou
 
 	// Back on its own, within the longest backoff.
 	st := a.waitStatus(75*time.Second, "signed_in again", func(st ipc.StatusResponse) bool {
-		return st.State == agent.StateSignedIn && st.LastRefresh != nil && st.LastRefresh.OK
+		return st.State == ipc.StateSignedIn && st.LastRefresh != nil && st.LastRefresh.OK
 	})
 	script.stop()
 	w.wantSelf(w.token(), ana)
@@ -82,8 +81,8 @@ func TestOutageLongerThanATokenLivesBacksOffServesTheValidTokenAndRecoversWithou
 	if s.ByPath[biotsim.PathLogin] != 1 || s.RefreshReuse != 0 || s.RefreshesRejected != 0 {
 		t.Errorf("BioT saw %d sign-ins, %d refreshes rejected, %d reused; want 1, 0, 0", s.ByPath[biotsim.PathLogin], s.RefreshesRejected, s.RefreshReuse)
 	}
-	if got := events.states(); slices.ContainsFunc(got, func(s agent.State) bool {
-		return s != agent.StateSignedIn && s != agent.StateOffline
+	if got := events.states(); slices.ContainsFunc(got, func(s ipc.State) bool {
+		return s != ipc.StateSignedIn && s != ipc.StateOffline
 	}) {
 		t.Errorf("the agent went through %v, want only signed_in and offline", got)
 	}
@@ -96,13 +95,13 @@ func TestOutageLongerThanATokenLivesBacksOffServesTheValidTokenAndRecoversWithou
 // must be within full jitter's bound, 1 s·2^(n-1), and they must not all
 // sit at that bound (a fixed schedule would make every agent in an office
 // retry in step).
-func checkJitteredBackoff(t *testing.T, events []agent.Event) {
+func checkJitteredBackoff(t *testing.T, events []ipc.Event) {
 	t.Helper()
 	var delays []time.Duration
 	var last time.Time
 	for _, ev := range events {
 		st := ev.Status
-		if st.State != agent.StateOffline || st.LastRefresh == nil || st.LastRefresh.OK || st.NextRefreshAt == nil {
+		if st.State != ipc.StateOffline || st.LastRefresh == nil || st.LastRefresh.OK || st.NextRefreshAt == nil {
 			continue
 		}
 		if st.LastRefresh.Time.Equal(last) {
@@ -189,7 +188,7 @@ func (s *tokenScript) check(t *testing.T) {
 		t.Errorf("a token was %s", e)
 	}
 	for code, n := range s.failed {
-		if code != string(agent.KindOffline) {
+		if code != string(ipc.CodeOffline) {
 			t.Errorf("the script was answered %q %d times, want only tokens and offline", code, n)
 		}
 	}

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"biot-agent/agent"
 	"biot-agent/agent/biotsim"
+	"biot-agent/ipc"
 )
 
 const (
@@ -35,7 +35,7 @@ func TestSignInServesTokensAndSignOutForgetsTheKeyringItem(t *testing.T) {
 	}
 	st, res := w.status()
 	wantExit(t, res, 0, "status --json")
-	if st.State != agent.StateSignedIn || st.Username != ana || st.Store.Kind != "secret-service" || !st.Store.Persistent {
+	if st.State != ipc.StateSignedIn || st.Username != ana || st.Store.Kind != "secret-service" || !st.Store.Persistent {
 		t.Errorf("status --json = state %q, user %q, store %+v; want signed_in, %s, a persistent secret-service", st.State, st.Username, st.Store, ana)
 	}
 	if n := len(w.keyringItems()); n != 1 {
@@ -58,7 +58,7 @@ func TestSignInServesTokensAndSignOutForgetsTheKeyringItem(t *testing.T) {
 	}
 	st, res = w.status()
 	wantExit(t, res, 3, "status --json after logout")
-	if st.State != agent.StateSignedOut {
+	if st.State != ipc.StateSignedOut {
 		t.Errorf("status after logout = %q, want signed_out", st.State)
 	}
 	if s := w.sim.Stats(); s.Logouts != 1 {
@@ -81,7 +81,7 @@ func TestRestartResumesFromTheKeyringWithoutAPassword(t *testing.T) {
 	w.wantSelf(tok, ana)
 	st, res := w.status()
 	wantExit(t, res, 0, "status after the restart")
-	if st.State != agent.StateSignedIn || st.Username != ana {
+	if st.State != ipc.StateSignedIn || st.Username != ana {
 		t.Errorf("after the restart status = %q as %q, want signed_in as %s", st.State, st.Username, ana)
 	}
 	w.refreshTokenFromKeyring(ana)

@@ -126,6 +126,6 @@ func (a *agentProc) waitTokenError(code string) {
 			return false
 		}
 		var ie *ipc.Error
-		return errors.As(err, &ie) && ie.Code == code
+		return errors.As(err, &ie) && string(ie.Code) == code
 	})
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 
-	"biot-agent/agent"
 	"biot-agent/ipc"
 )
 
@@ -47,17 +46,13 @@ func exitCode(err error) int {
 	}
 	var ie *ipc.Error
 	if errors.As(err, &ie) {
-		switch agent.Kind(ie.Code) {
-		case agent.KindSignedOut, agent.KindNeedsLogin, agent.KindMFARequired, agent.KindPasswordReset,
-			agent.KindLocked, agent.KindLoginFailed:
+		switch ie.Code {
+		case ipc.CodeSignedOut, ipc.CodeNeedsLogin, ipc.CodeMFARequired, ipc.CodePasswordReset,
+			ipc.CodeLocked, ipc.CodeLoginFailed, ipc.CodeWaitTimeout:
 			return exitSignIn
-		case agent.KindOffline:
+		case ipc.CodeOffline:
 			return exitOffline
-		}
-		if ie.Code == "wait_timeout" {
-			return exitSignIn
-		}
-		if ie.Code == "bad_request" {
+		case ipc.CodeBadRequest:
 			return exitUsage
 		}
 	}
@@ -74,7 +69,7 @@ func report(stderr io.Writer, err error) int {
 		return ce.code
 	}
 	msg := err.Error()
-	if code(err) == string(agent.KindSignedOut) && !strings.Contains(msg, "biot-agent login") {
+	if code(err) == ipc.CodeSignedOut && !strings.Contains(msg, "biot-agent login") {
 		// The agent says who is not signed in where; a person also needs
 		// to hear how to fix it.
 		msg += "; sign in with: biot-agent login"

@@ -12,7 +12,6 @@ import (
 
 	"golang.org/x/term"
 
-	"biot-agent/agent"
 	"biot-agent/ipc"
 )
 
@@ -86,7 +85,7 @@ is never retried on its own: BioT locks an account after repeated failures.`,
 				return usagef("no terminal to ask for the password: pipe it in with --password-stdin")
 			}
 			err := c.Login(ctx, username, password)
-			if code(err) == string(agent.KindMFARequired) && tty != nil {
+			if code(err) == ipc.CodeMFARequired && tty != nil {
 				fmt.Fprintln(e.stderr, messageOf(err))
 				for {
 					sms, perr := prompt(e.stderr, tty, "SMS code: ")
@@ -94,14 +93,14 @@ is never retried on its own: BioT locks an account after repeated failures.`,
 						return perr
 					}
 					err = c.SubmitMFA(ctx, sms)
-					if code(err) != string(agent.KindLoginFailed) || strings.Contains(messageOf(err), "expired") {
+					if code(err) != ipc.CodeLoginFailed || strings.Contains(messageOf(err), "expired") {
 						break
 					}
 					fmt.Fprintln(e.stderr, messageOf(err))
 				}
 			}
 			var ie *ipc.Error
-			if errors.As(err, &ie) && ie.Code == string(agent.KindMFARequired) {
+			if errors.As(err, &ie) && ie.Code == ipc.CodeMFARequired {
 				// Keep the code, so the exit code says "sign-in needed".
 				next := *ie
 				next.Message += "; then run: biot-agent login --code-stdin"
@@ -182,7 +181,7 @@ func readSecret(r io.Reader) (string, error) {
 }
 
 // code is the local API's error code of err, or "".
-func code(err error) string {
+func code(err error) ipc.Code {
 	var ie *ipc.Error
 	if errors.As(err, &ie) {
 		return ie.Code

@@ -15,6 +15,7 @@ import (
 	"biot-agent/agent/biot"
 	"biot-agent/agent/keyring"
 	"biot-agent/internal/autostart"
+	"biot-agent/internal/localapi"
 	"biot-agent/ipc"
 	"biot-agent/tray"
 	"biot-agent/tray/signin"
@@ -113,7 +114,7 @@ func runAgent(ctx context.Context, e *env, o runOptions) error {
 	if err != nil {
 		return err
 	}
-	srv := &ipc.Server{Backend: a, Version: Version(), Logger: log}
+	srv := &ipc.Server{Backend: localapi.New(a), Version: Version(), Logger: log}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

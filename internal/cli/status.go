@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"biot-agent/agent"
+	"biot-agent/ipc"
 )
 
 func statusCmd() *command {
@@ -42,9 +42,9 @@ func statusCmd() *command {
 				printStatus(e.stdout, st.Status, st.Version, time.Now())
 			}
 			switch st.State {
-			case agent.StateSignedOut, agent.StateNeedsLogin:
+			case ipc.StateSignedOut, ipc.StateNeedsLogin:
 				return &childExit{code: exitSignIn}
-			case agent.StateOffline:
+			case ipc.StateOffline:
 				return &childExit{code: exitOffline}
 			}
 			return nil
@@ -52,14 +52,14 @@ func statusCmd() *command {
 	}
 }
 
-var stateWords = map[agent.State]string{
-	agent.StateSignedIn:   "signed in",
-	agent.StateSignedOut:  "signed out",
-	agent.StateOffline:    "offline (retrying)",
-	agent.StateNeedsLogin: "sign-in needed",
+var stateWords = map[ipc.State]string{
+	ipc.StateSignedIn:   "signed in",
+	ipc.StateSignedOut:  "signed out",
+	ipc.StateOffline:    "offline (retrying)",
+	ipc.StateNeedsLogin: "sign-in needed",
 }
 
-func printStatus(w io.Writer, st agent.Status, version string, now time.Time) {
+func printStatus(w io.Writer, st ipc.Status, version string, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	line := func(k, v string) {
 		if v != "" {

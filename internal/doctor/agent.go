@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"biot-agent/agent"
 	"biot-agent/ipc"
 )
 
@@ -105,7 +104,7 @@ func killHint(p peer) string {
 }
 
 // sessionFinding says where the session stands, and what to do about it.
-func sessionFinding(st agent.Status) Finding {
+func sessionFinding(st ipc.Status) Finding {
 	f := Finding{Check: CheckSession, Detail: map[string]string{"state": string(st.State), "store": st.Store.Kind}}
 	store := ""
 	switch {
@@ -124,7 +123,7 @@ func sessionFinding(st agent.Status) Finding {
 	case st.MFAPending:
 		f.Level, f.Message = Warn, "a sign-in waits for its SMS code."+store
 		f.Fix = "printf %s CODE | biot-agent login --code-stdin, or biot-agent login again"
-	case st.State == agent.StateSignedIn:
+	case st.State == ipc.StateSignedIn:
 		f.Level = OK
 		f.Message = "signed in as " + st.Username + " to " + st.BaseURL
 		if st.RefreshExpiresAt != nil {
@@ -135,11 +134,11 @@ func sessionFinding(st agent.Status) Finding {
 			f.Level, f.Message = Warn, f.Message+store
 			f.Fix = "see the secret service line"
 		}
-	case st.State == agent.StateSignedOut:
+	case st.State == ipc.StateSignedOut:
 		f.Level, f.Message, f.Fix = Warn, "nobody is signed in."+store, "biot-agent login"
-	case st.State == agent.StateNeedsLogin:
+	case st.State == ipc.StateNeedsLogin:
 		f.Level, f.Message, f.Fix = Warn, "the session is over"+why+"."+store, "biot-agent login"
-	case st.State == agent.StateOffline:
+	case st.State == ipc.StateOffline:
 		f.Level, f.Message = Warn, "BioT cannot be reached"+why+"."+store
 		f.Fix = "see the BioT URL line; the agent retries on its own"
 	default:

@@ -1,0 +1,97 @@
+package localapi
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"biot-agent/agent"
+	"biot-agent/ipc"
+)
+
+// Backend is an *agent.Agent in the local API's types. Its methods are
+// the agent's, converted; it is safe for concurrent use.
+type Backend struct {
+	a *agent.Agent
+}
+
+var _ ipc.Backend = (*Backend)(nil)
+
+// New returns the local API's backend for a.
+func New(a *agent.Agent) *Backend { return &Backend{a: a} }
+
+func (b *Backend) Token(ctx context.Context, minValid time.Duration) (ipc.Token, error) {
+	tok, err := b.a.Token(ctx, minValid)
+	if err != nil {
+		return ipc.Token{}, apiError(err)
+	}
+	return ipc.Token(tok), nil
+}
+
+func (b *Backend) CurrentToken(minValid time.Duration) (ipc.Token, bool) {
+	tok, ok := b.a.CurrentToken(minValid)
+	return ipc.Token(tok), ok
+}
+
+func (b *Backend) Status() ipc.Status { return status(b.a.Status()) }
+
+func (b *Backend) Login(ctx context.Context, username, password string) error {
+	return apiError(b.a.Login(ctx, username, password))
+}
+
+func (b *Backend) SubmitMFA(ctx context.Context, code string) error {
+	return apiError(b.a.SubmitMFA(ctx, code))
+}
+
+func (b *Backend) ResendMFA(ctx context.Context) error {
+	return apiError(b.a.ResendMFA(ctx))
+}
+
+func (b *Backend) Logout(ctx context.Context) error {
+	return apiError(b.a.Logout(ctx))
+}
+
+// eventBuffer is the room of a subscription's channel, as the agent's own.
+const eventBuffer = 16
+
+// Subscribe hands on the agent's subscription, each event converted, in
+// order: the first is still the status taken with the subscription. Like
+// the agent, it never blocks on a slow reader: when the channel is full the
+// oldest event makes room, so the reader always ends up with the latest.
+// The cancel function ends the agent's subscription, then returns once the
+// channel is closed.
+func (b *Backend) Subscribe() (<-chan ipc.Event, func()) {
+	in, stop := b.a.Subscribe()
+	out := make(chan ipc.Event, eventBuffer)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(out)
+		for ev := range in {
+			sendLatest(out, ipc.Event{Seq: ev.Seq, Status: status(ev.Status)})
+		}
+	}()
+	var once sync.Once
+	return out, func() {
+		once.Do(func() {
+			stop() // closes in: the loop above ends
+			<-done
+		})
+	}
+}
+
+// sendLatest sends ev on ch, whose only sender is the caller, dropping the
+// oldest events waiting there if it must.
+func sendLatest(ch chan ipc.Event, ev ipc.Event) {
+	for {
+		select {
+		case ch <- ev:
+			return
+		default:
+		}
+		select {
+		case <-ch:
+		default:
+		}
+	}
+}
