@@ -4,8 +4,9 @@
 // BioT client in package biot, refreshes the access token ahead of its
 // expiry, saves every rotated refresh token to a [Store] before the new
 // access token is served, and publishes each change of state to whoever
-// subscribes. It knows nothing of sockets, trays or notifications; package
-// ipc and package tray build on it.
+// subscribes. It knows nothing of sockets, trays or notifications, and its
+// types carry no JSON: package tray uses it in process, and
+// internal/localapi serves it on the socket in package ipc's types.
 //
 // The session is in one of four states:
 //

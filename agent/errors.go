@@ -5,8 +5,9 @@ import (
 	"fmt"
 )
 
-// Kind tells a caller what to do about an [Error]. Its values are the error
-// codes of the local API.
+// Kind tells a caller what to do about an [Error]. Each has an error code
+// of the local API (internal/localapi maps them, and its tests hold every
+// kind to a code).
 type Kind string
 
 // The kinds of error the agent answers.
