@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"sync"
 	"time"
-	"unsafe"
 )
 
 // Client talks to the agent over its socket. The zero value works and uses
@@ -59,15 +58,11 @@ func (c *Client) httpClient() *http.Client {
 
 // Token returns an access token from the agent.
 func (c *Client) Token(ctx context.Context, opts TokenOptions) (Token, error) {
-	var tok Token
 	body, err := c.call(ctx, http.MethodGet, "/v1/token", tokenQuery(opts), nil, "application/json", opts.Wait+callTimeout)
 	if err != nil {
 		return Token{}, err
 	}
-	if err := decodeTokenOwned(body, &tok); err != nil {
-		return Token{}, fmt.Errorf("token: decode answer: %w", err)
-	}
-	return tok, nil
+	return decodeJSON[Token](body)
 }
 
 // TokenString returns the access token alone, as the agent answers it to
@@ -77,9 +72,7 @@ func (c *Client) TokenString(ctx context.Context, opts TokenOptions) (string, er
 	if err != nil {
 		return "", err
 	}
-	// The body is this call's alone and nobody writes to it again: the
-	// string may share its bytes.
-	return unsafe.String(unsafe.SliceData(body), len(body)), nil
+	return string(body), nil
 }
 
 // tokenQuery is nil when there is nothing to ask: most calls.
@@ -103,7 +96,7 @@ func (c *Client) Status(ctx context.Context) (StatusResponse, error) {
 	if err != nil {
 		return StatusResponse{}, err
 	}
-	return decodeStatus(body)
+	return decodeJSON[StatusResponse](body)
 }
 
 // Login signs in. An *Error with Code "mfa_required" means BioT sent an SMS
@@ -134,12 +127,14 @@ func (c *Client) post(ctx context.Context, path string, in any) error {
 	return err
 }
 
-func decodeStatus(body []byte) (StatusResponse, error) {
-	var st StatusResponse
-	if err := json.Unmarshal(body, &st); err != nil {
-		return StatusResponse{}, fmt.Errorf("status: decode answer: %w", err)
+// decodeJSON reads an answer of the agent as a T.
+func decodeJSON[T any](body []byte) (T, error) {
+	var v T
+	if err := json.Unmarshal(body, &v); err != nil {
+		var zero T
+		return zero, fmt.Errorf("decode the agent's answer as %T: %w", v, err)
 	}
-	return st, nil
+	return v, nil
 }
 
 // Events streams the session's changes: first the current status (seq 0),
@@ -173,8 +168,7 @@ func readEvents(ctx context.Context, body io.ReadCloser, ch chan<- Event) {
 			if data == nil {
 				continue
 			}
-			var ev Event
-			err := json.Unmarshal(data, &ev)
+			ev, err := decodeJSON[Event](data)
 			data = nil
 			if err != nil {
 				continue
@@ -204,7 +198,7 @@ func (c *Client) call(ctx context.Context, method, path string, q url.Values, in
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := readBody(resp)
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxRespBytes))
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: read answer: %w", method, path, err)
 	}
@@ -231,14 +225,12 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in a
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
-	// Keys already canonical, set into the map directly: no
-	// canonicalization on every call.
-	req.Header["Accept"] = []string{accept}
-	req.Header["User-Agent"] = userAgent
+	req.Header.Set("Accept", accept)
+	req.Header.Set("User-Agent", "biot-agent-client")
 	if in != nil {
-		req.Header["Content-Type"] = []string{"application/json"}
+		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := roundTrip(c.httpClient(), req)
+	resp, err := c.httpClient().Do(req)
 	if err != nil {
 		// Return the not-running error as it is: it is a whole sentence, and
 		// the url.Error around it would only repeat the fake URL.
@@ -246,36 +238,13 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in a
 		if errors.As(err, &nr) {
 			return nil, nr
 		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	return resp, nil
-}
-
-var userAgent = []string{"biot-agent-client"}
-
-// roundTrip sends req on hc. When hc has no cookie jar and no timeout of
-// its own, as the clients NewClient makes, it goes straight to hc's
-// transport: http.Client would only add what the agent never needs
-// (redirects followed, cookies, a copy of the headers for them), a
-// measurable part of a token's cost. Any other client is used as it is.
-func roundTrip(hc *http.Client, req *http.Request) (*http.Response, error) {
-	if hc.Transport != nil && hc.Jar == nil && hc.Timeout == 0 {
-		return hc.Transport.RoundTrip(req)
-	}
-	return hc.Do(req)
-}
-
-// readBody reads an answer of at most maxRespBytes, in one allocation when
-// the agent said its length (it always does for a token).
-func readBody(resp *http.Response) ([]byte, error) {
-	if n := resp.ContentLength; n >= 0 && n <= maxRespBytes {
-		body := make([]byte, n)
-		if _, err := io.ReadFull(resp.Body, body); err != nil {
-			return nil, err
-		}
-		return body, nil
-	}
-	return io.ReadAll(io.LimitReader(resp.Body, maxRespBytes))
 }
 
 // responseError turns a non-2xx answer into an *Error.

@@ -2,6 +2,7 @@ package ipc
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -48,7 +49,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	if wantsText(r.Header.Get("Accept")) {
 		// The token alone, no newline: `$(...)` and header values take it as
 		// it is. The CLI adds the newline when it prints it.
-		w.Header()["Content-Type"] = textPlain
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, tok.Token)
 		return
 	}
@@ -57,7 +58,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header()["Content-Type"] = appJSON
+	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(body)
 }
 
@@ -75,7 +76,7 @@ func (s *Server) tokenJSON(tok Token) ([]byte, error) {
 	if last := s.lastToken.Load(); last != nil && last.tok == tok {
 		return last.body, nil
 	}
-	body, err := appendTokenJSON(make([]byte, 0, len(tok.Token)+256), tok)
+	body, err := json.Marshal(tok)
 	if err != nil {
 		return nil, err
 	}

@@ -112,7 +112,7 @@ func (s *Server) handler() http.Handler {
 			}()
 			w = rec
 		}
-		w.Header()["Cache-Control"] = noStore
+		w.Header().Set("Cache-Control", "no-store")
 		// A web page can make a browser send requests to a local socket
 		// through a proxy or a helper; browsers always mark those with
 		// Origin or Referer, and no legitimate client sends them.
@@ -151,14 +151,6 @@ func (s *Server) handler() http.Handler {
 	})
 }
 
-// Header values set on every answer, their keys already canonical: set
-// into the map directly, they cost no canonicalization and no allocation.
-var (
-	noStore   = []string{"no-store"}
-	textPlain = []string{"text/plain; charset=utf-8"}
-	appJSON   = []string{"application/json"}
-)
-
 // allowTime gives the current request d more to run. ReadTimeout counts
 // from the start of the request and would otherwise be the only bound left
 // on the connection; the deadline set here both lifts it for a long poll or
@@ -190,7 +182,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		status = http.StatusInternalServerError
 		body = []byte(`{"error":{"code":"internal","message":"` + internalMessage + `"}}`)
 	}
-	w.Header()["Content-Type"] = appJSON
+	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(append(body, '\n'))
 }
