@@ -33,9 +33,9 @@ func (r *Results) writeSocket(p *printer) {
 		}
 	}
 	p.f("\n`TokenString` gets the same kind of answer as the floor (the token alone, `text/plain`), so it is the like-for-like "+
-		"comparison; `Token` gets `agent.Token` as JSON (the token with its expiry, user, organization and URL). The agent "+
-		"writes and reads that answer without reflection (`ipc/tokenjson.go`, held to encoding/json's bytes and results "+
-		"by `FuzzTokenJSON`): encoding/json would take %s to encode it and %s to decode it, per token, in this run.\n\n",
+		"comparison; `Token` gets an `ipc.Token` as JSON (the token with its expiry, user, organization and URL), "+
+		"through encoding/json: %s to encode it and %s to decode it, per token, in this run. The server encodes a token "+
+		"once and keeps the answer while the token is the same; the client decodes every answer.\n\n",
 		us(s.JSONEncode), us(s.JSONDecode))
 	floor, text := s.Row(ServerHTTP, 1), s.Row(ServerIPCPlain, 1)
 	p.f("**What is between the agent and the floor.** With one client the agent's p50 is %s the floor's. A token at "+
