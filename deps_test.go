@@ -17,7 +17,9 @@ type listed struct {
 
 // TestImportRules keeps the architecture of ../shared/DESIGN.md true as the
 // code grows: the session logic knows no desktop, the socket API knows no
-// tray, assets know nothing of ours, the small packages shared across those
+// tray and no session code (its types are its own: a program that talks to
+// the socket builds without the agent, its BioT client or golang-jwt),
+// assets know nothing of ours, the small packages shared across those
 // lines (bounded, dbusname, peercred) import nothing of ours, and no
 // production package pulls in the testing package, nor internal/testkit,
 // the tests' shared helpers (which may import testing because only tests
@@ -66,7 +68,7 @@ func TestImportRules(t *testing.T) {
 			forbid(t, path, p.Deps, "biot-agent/ipc", "biot-agent/tray", "fyne.io/systray", "github.com/gen2brain/beeep", "github.com/esiqveland/notify")
 			forbid(t, path, p.Imports, desktop...)
 		case under("biot-agent/ipc"):
-			forbid(t, path, p.Deps, "biot-agent/tray", "fyne.io/systray")
+			forbid(t, path, p.Deps, "biot-agent/tray", "fyne.io/systray", "biot-agent/agent", "github.com/golang-jwt")
 		case under("biot-agent/assets"):
 			forbid(t, path, p.Deps, "biot-agent/")
 		case path == "biot-agent/internal/bounded", path == "biot-agent/internal/dbusname":

@@ -6,18 +6,20 @@ import (
 	"testing"
 )
 
-// TestImportsOnlyAgentTypes keeps ipc on its side of the design: of this
-// project it may import package agent (for data types) and
-// internal/peercred (a leaf that imports nothing of ours) and nothing
-// else, and a production file never imports "testing".
-func TestImportsOnlyAgentTypes(t *testing.T) {
+// TestImportsNoSessionCode keeps ipc on its side of the design: the local
+// API's types are its own, so of this project it imports only
+// internal/peercred (a leaf that imports nothing of ours) and never the
+// agent (which internal/localapi adapts to it), nor golang-jwt; and a
+// production file never imports "testing". The module's TestImportRules
+// checks the same of every package ipc pulls in.
+func TestImportsNoSessionCode(t *testing.T) {
 	pkg, err := build.ImportDir(".", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	allowed := map[string]bool{"biot-agent/agent": true, "biot-agent/internal/peercred": true}
+	allowed := map[string]bool{"biot-agent/internal/peercred": true}
 	for _, imp := range pkg.Imports {
-		if imp == "testing" || (strings.HasPrefix(imp, "biot-agent/") && !allowed[imp]) {
+		if imp == "testing" || (strings.HasPrefix(imp, "biot-agent/") && !allowed[imp]) || strings.HasPrefix(imp, "github.com/golang-jwt/") {
 			t.Errorf("package ipc imports %s", imp)
 		}
 	}

@@ -228,3 +228,29 @@ func same(t *testing.T, path string, want, got reflect.Value) {
 		t.Errorf("%s: %v on the agent's side, %v on the wire", path, want, got)
 	}
 }
+
+// The agent's types are plain Go: the wire's names and omitempty rules are
+// ipc's alone, so no tag on the agent's side can drift from them.
+func TestAgentTypesCarryNoJSONTags(t *testing.T) {
+	var walk func(reflect.Type)
+	seen := map[reflect.Type]bool{}
+	walk = func(typ reflect.Type) {
+		for typ.Kind() == reflect.Pointer {
+			typ = typ.Elem()
+		}
+		if typ.Kind() != reflect.Struct || typ == timeType || seen[typ] {
+			return
+		}
+		seen[typ] = true
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			if tag, ok := f.Tag.Lookup("json"); ok {
+				t.Errorf("%s.%s has the JSON tag %q", typ, f.Name, tag)
+			}
+			walk(f.Type)
+		}
+	}
+	for _, v := range []any{agent.Token{}, agent.Event{}, agent.Status{}, agent.Error{}} {
+		walk(reflect.TypeOf(v))
+	}
+}
