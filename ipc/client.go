@@ -99,8 +99,8 @@ func (c *Client) Status(ctx context.Context) (StatusResponse, error) {
 	return decodeJSON[StatusResponse](body)
 }
 
-// Login signs in. An *Error with Code "mfa_required" means BioT sent an SMS
-// code: pass it to SubmitMFA.
+// Login signs in. An *Error with Code [CodeMFARequired] means BioT sent an
+// SMS code: pass it to SubmitMFA.
 func (c *Client) Login(ctx context.Context, username, password string) error {
 	return c.post(ctx, "/v1/login", loginRequest{Username: username, Password: password})
 }

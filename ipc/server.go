@@ -180,7 +180,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError
-		body = []byte(`{"error":{"code":"internal","message":"` + internalMessage + `"}}`)
+		body = []byte(`{"error":{"code":"` + string(CodeInternal) + `","message":"` + internalMessage + `"}}`)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
