@@ -28,8 +28,9 @@ type Keyring struct {
 	// DataDir is where gnome-keyring keeps its keyring files.
 	DataDir string
 
-	dir    string
-	daemon *daemon
+	dir      string
+	password string // of the login keyring, for a restart
+	daemon   *daemon
 }
 
 // SecretService starts gnome-keyring's Secret Service on bus, with an
@@ -89,29 +90,63 @@ func startKeyring(ctx context.Context, bus *Bus, dir string) (*Keyring, error) {
 	if err != nil {
 		return nil, err
 	}
+	k := &Keyring{
+		Bus:      bus,
+		Env:      withEnv(bus.Env, env, "GNOME_KEYRING_CONTROL", "GNOME_KEYRING_PID", "SSH_AUTH_SOCK"),
+		DataDir:  filepath.Join(dir, "data", "keyrings"),
+		dir:      dir,
+		password: password,
+	}
+	if err := k.launch(ctx); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// launch starts gnome-keyring-daemon in k's folders and waits until it owns
+// the Secret Service's name with its default collection unlocked.
+func (k *Keyring) launch(ctx context.Context) error {
 	// --unlock reads the login keyring's password from stdin and, on a fresh
 	// home, creates the login keyring with it: the default collection.
 	cmd := exec.Command("gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets")
-	cmd.Env = withEnv(bus.Env, env, "GNOME_KEYRING_CONTROL", "GNOME_KEYRING_PID", "SSH_AUTH_SOCK")
-	cmd.Stdin = strings.NewReader(password)
-	cmd.Dir = filepath.Join(dir, "home")
+	cmd.Env = k.Env
+	cmd.Stdin = strings.NewReader(k.password)
+	cmd.Dir = filepath.Join(k.dir, "home")
 	d, err := startDaemon("gnome-keyring-daemon", cmd)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	k := &Keyring{Bus: bus, Env: cmd.Env, DataDir: filepath.Join(dir, "data", "keyrings"), dir: dir, daemon: d}
-	if err := bus.WaitForName(ctx, dbusname.Secrets, d.exited); err != nil {
+	if err := k.Bus.WaitForName(ctx, dbusname.Secrets, d.exited); err != nil {
 		select {
 		case <-d.exited:
-			return nil, d.died()
+			return d.died()
 		default:
 		}
-		return nil, errors.Join(err, d.stop())
+		return errors.Join(err, d.stop())
 	}
 	if err := k.ensureDefaultCollection(ctx); err != nil {
-		return nil, errors.Join(err, d.stop())
+		return errors.Join(err, d.stop())
 	}
-	return k, nil
+	k.daemon = d
+	return nil
+}
+
+// Stop ends gnome-keyring as a logout would, leaving its files,
+// so that the Secret Service's name is free until [Keyring.Restart].
+func (k *Keyring) Stop() error {
+	return k.daemon.stop()
+}
+
+// Restart starts gnome-keyring again on the same bus and files, the login
+// keyring unlocked with its password as at a desktop login, and waits until
+// it owns the Secret Service's name. The keyring must be stopped.
+func (k *Keyring) Restart(ctx context.Context) error {
+	select {
+	case <-k.daemon.exited:
+	default:
+		return errors.New("desktoptest: Restart of a keyring that still runs")
+	}
+	return k.launch(ctx)
 }
 
 // ensureDefaultCollection checks that the default alias names a collection
