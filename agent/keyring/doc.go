@@ -6,8 +6,17 @@
 // KeePassXC) on Linux, the Keychain on macOS, the Credential Manager on
 // Windows. It probes the keyring first and fails with the reason when there
 // is no D-Bus session bus, no Secret Service, or the keyring does not answer.
-// The caller then decides to fall back to [NewMemory], which forgets the
-// session on restart. There is never a plaintext fallback.
+// [NewMemory] keeps sessions for the life of the process only. There is
+// never a plaintext fallback.
+//
+// A running agent uses [Fallback], which is both: the keyring when it
+// answers, memory while it does not. A keyring that appears after the agent
+// started (a desktop that starts gnome-keyring from autostart too, a daemon
+// that restarts, a collection unlocked later) is tried again at every save
+// and at each [Fallback.Retry], and the sessions kept in memory move into it
+// once it answers, so the next restart needs no password. This package
+// speaks no D-Bus itself: the caller that watches the bus for a Secret
+// Service calls Retry.
 //
 // # What goes where
 //

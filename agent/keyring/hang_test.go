@@ -3,8 +3,6 @@ package keyring
 import (
 	"context"
 	"errors"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -14,28 +12,10 @@ import (
 	"biot-agent/internal/desktoptest"
 )
 
-// TestHangingKeyring runs TestHangingKeyringChild in a process of its own:
-// godbus keeps one session connection per process, and the child needs a
-// bus of its own whose Secret Service never answers.
+// TestHangingKeyring runs TestHangingKeyringChild in a process of its own,
+// with a bus of its own whose Secret Service never answers.
 func TestHangingKeyring(t *testing.T) {
-	if os.Getenv(hangChildEnv) != "" {
-		t.Skip("this is the child process")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHangingKeyringChild$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), hangChildEnv+"=1")
-	out, err := cmd.CombinedOutput()
-	t.Logf("child output:\n%s", out)
-	if err != nil {
-		t.Fatalf("child: %v", err)
-	}
-	if strings.Contains(string(out), "--- SKIP: TestHangingKeyringChild") {
-		t.Skip("the child skipped: no desktop programs")
-	}
-	if !strings.Contains(string(out), "--- PASS: TestHangingKeyringChild") {
-		t.Fatal("the child did not run TestHangingKeyringChild")
-	}
+	runChild(t, "TestHangingKeyringChild")
 }
 
 // waitGoroutines waits, with a deadline, until at most n goroutines run.
@@ -54,9 +34,7 @@ func waitGoroutines(t *testing.T, n int) {
 }
 
 func TestHangingKeyringChild(t *testing.T) {
-	if os.Getenv(hangChildEnv) == "" {
-		t.Skip("run by TestHangingKeyring in a process of its own")
-	}
+	inChild(t)
 	ctx := t.Context()
 	meta := filepath.Join(t.TempDir(), "sessions.json")
 	// The store keeps the default 5s limit; the first hanging call gets a

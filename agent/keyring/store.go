@@ -60,14 +60,24 @@ func Open(ctx context.Context, opts Options) (agent.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = s.guard.do(ctx, s.timeout, func() error {
+	if err := s.probe(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// probe asks the keyring for an item nobody stores: a keyring that works
+// answers "not found". It fails with the reason otherwise.
+func (s *keyringStore) probe(ctx context.Context) error {
+	err := s.call(ctx, func() error {
 		_, err := gokeyring.Get(probeService, probeUser)
 		return err
 	})
 	if err != nil && !errors.Is(err, gokeyring.ErrNotFound) {
-		return nil, fmt.Errorf("keyring: %w", explain(err))
+		return fmt.Errorf("keyring: %w", explain(err))
 	}
-	return s, nil
+	s.succeeded()
+	return nil
 }
 
 // newKeyringStore answers a store without probing the keyring.
@@ -219,6 +229,18 @@ func (s *keyringStore) LastBaseURL(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("keyring: %w", err)
 	}
 	return m.Last, nil
+}
+
+// holds reports whether the metadata file names a session for baseURL,
+// which is then in the keyring too (or was, until the person deleted it).
+// It asks the file only, never the keyring.
+func (s *keyringStore) holds(baseURL string) (bool, error) {
+	m, err := readMetadata(s.path)
+	if err != nil {
+		return false, fmt.Errorf("keyring: %w", err)
+	}
+	_, ok := m.Sessions[normalize(baseURL)]
+	return ok, nil
 }
 
 // call runs one keyring call under the store's deadline.
