@@ -95,6 +95,27 @@ func (s *session) stored(baseURL string) Session {
 	}
 }
 
+// Resume reads the stored session again, as [Agent.Run] does at start,
+// when nobody is signed in and no sign-in waits for its SMS code: the store
+// may hold a session now that it could not give before (a keyring that
+// answered late). Otherwise it does nothing. It waits for Run to have read
+// the store once, and returns once the session is read and, if there is
+// one, refreshed, or when ctx ends.
+func (a *Agent) Resume(ctx context.Context) error {
+	select {
+	case <-a.resumed:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	a.mu.Lock()
+	again := a.life.sess == nil && a.life.mfa == nil && a.life.state == StateSignedOut
+	a.mu.Unlock()
+	if again {
+		a.resume(ctx)
+	}
+	return nil
+}
+
 // resume loads the stored session and refreshes it once: a restart asks no
 // password. A sign-in or sign-out while the store is read wins (it moved
 // the generation on), and what was read is then dropped.
