@@ -1,0 +1,116 @@
+//go:build linux || freebsd || openbsd || netbsd
+
+package secretwatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"biot-agent/internal/bounded"
+	"biot-agent/internal/dbusname"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// busTimeout bounds connecting to the bus and each call made there.
+const busTimeout = 5 * time.Second
+
+// Run calls appeared each time a program takes the Secret Service's name on
+// the session bus, and once at the start when one holds it already (it may
+// have come between the caller's last look and the watch), until ctx ends.
+// appeared runs on Run's goroutine; names taken meanwhile wait for it.
+// Without a session bus Run returns at once, saying why at debug level
+// only: that is the usual state of an ssh login, not news.
+func Run(ctx context.Context, log *slog.Logger, appeared func(context.Context)) {
+	dctx, cancel := context.WithTimeout(ctx, busTimeout)
+	conn, err := dial(dctx)
+	cancel()
+	if err != nil {
+		log.Debug("not watching for a keyring: no session bus", "reason", err)
+		return
+	}
+	defer conn.Close()
+	if err := watch(ctx, conn, appeared); err != nil && ctx.Err() == nil {
+		log.Info("stopped watching the session bus for a keyring; a session kept in memory moves into one at its next save", "reason", err)
+	}
+}
+
+// watch is Run on a connection of the caller's.
+func watch(ctx context.Context, conn *dbus.Conn, appeared func(context.Context)) error {
+	sigs := make(chan *dbus.Signal, 8)
+	conn.Signal(sigs)
+	defer conn.RemoveSignal(sigs)
+	mctx, cancel := context.WithTimeout(ctx, busTimeout)
+	defer cancel()
+	err := conn.AddMatchSignalContext(mctx,
+		dbus.WithMatchSender(dbusname.Bus),
+		dbus.WithMatchInterface(dbusname.Bus),
+		dbus.WithMatchMember("NameOwnerChanged"),
+		dbus.WithMatchArg(0, dbusname.Secrets),
+	)
+	if err != nil {
+		return fmt.Errorf("listen for a Secret Service: %w", err)
+	}
+	var owned bool
+	err = conn.BusObject().CallWithContext(mctx, dbusname.Bus+".NameHasOwner", 0, dbusname.Secrets).Store(&owned)
+	if err != nil {
+		return fmt.Errorf("ask for a Secret Service: %w", err)
+	}
+	cancel()
+	if owned {
+		appeared(ctx)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case sig, ok := <-sigs:
+			if !ok {
+				return errors.New("the session bus connection closed")
+			}
+			if taken(sig) {
+				appeared(ctx)
+			}
+		}
+	}
+}
+
+// taken reports whether sig says that a program took the Secret Service's
+// name (and not that it left it).
+func taken(sig *dbus.Signal) bool {
+	if sig.Name != dbusname.Bus+".NameOwnerChanged" || len(sig.Body) < 3 {
+		return false
+	}
+	name, _ := sig.Body[0].(string)
+	owner, _ := sig.Body[2].(string)
+	return name == dbusname.Secrets && owner != ""
+}
+
+// dial opens a private, authenticated connection to the session bus under
+// ctx: the shared one belongs to go-keyring and systray, and a signal
+// subscribed there would reach them too. It never starts a bus. Connecting
+// cannot be cancelled: a connection that arrives after ctx ended is closed.
+// (tray/internal/sessionbus.Dial does the same for the tray, out of reach
+// of this package.)
+func dial(ctx context.Context) (*dbus.Conn, error) {
+	conn, err := bounded.CallRelease(ctx, func() (*dbus.Conn, error) {
+		conn, err := dbus.SessionBusPrivateNoAutoStartup()
+		if err == nil {
+			if err = conn.Auth(nil); err == nil {
+				err = conn.Hello()
+			}
+			if err != nil {
+				conn.Close()
+				conn = nil
+			}
+		}
+		return conn, err
+	}, func(late *dbus.Conn) { late.Close() })
+	if err != nil {
+		return nil, fmt.Errorf("connect to the session bus: %w", err)
+	}
+	return conn, nil
+}
