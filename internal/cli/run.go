@@ -56,7 +56,8 @@ type runOptions struct {
 	ready func(socket string) // called once the socket answers
 }
 
-// keyringTimeout bounds the probe of the OS keyring at start.
+// keyringTimeout bounds the store's first look at the OS keyring, and each
+// look when a Secret Service appears.
 const keyringTimeout = 5 * time.Second
 
 // runAgent builds the parts, serves until ctx ends, and takes them down.
@@ -93,13 +94,12 @@ func runAgent(ctx context.Context, e *env, o runOptions) error {
 		}
 	}
 
-	// The keyring is probed in the background: a keyring that hangs must
-	// not keep the socket from answering.
+	// The keyring is asked in the background (store.go): a keyring that
+	// hangs must not keep the socket from answering.
 	store := o.store
-	var opening *openingStore
+	var fallback *keyring.Fallback
 	if store == nil {
-		opening = openStore(ctx, log)
-		store = opening
+		store, fallback = openStore(log)
 	}
 	if baseURL == "" {
 		if baseURL, err = savedURL(ctx, store); err != nil {
@@ -124,13 +124,18 @@ func runAgent(ctx context.Context, e *env, o runOptions) error {
 	go func() { served <- srv.Serve(l) }()
 	ran := make(chan error, 1)
 	go func() {
-		if opening != nil {
-			// The resume reads the store: it starts once the probe is done,
-			// so its own deadline is not spent waiting for the probe.
-			opening.waitOpened()
+		if fallback != nil {
+			startStore(ctx, fallback)
 		}
 		log.Info("session store ready", "store", store.Info().Kind)
 		ran <- a.Run(ctx)
+	}()
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		if fallback != nil {
+			watchKeyring(ctx, fallback, a, log)
+		}
 	}()
 
 	log.Info("biot-agent serving", "version", Version(), "socket", path, "biot", baseURL)
@@ -177,6 +182,7 @@ func runAgent(ctx context.Context, e *env, o runOptions) error {
 	}
 	cancel()
 	<-ran
+	<-watched
 	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer scancel()
 	_ = srv.Shutdown(sctx)

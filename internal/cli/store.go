@@ -2,96 +2,55 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"biot-agent/agent"
 	"biot-agent/agent/keyring"
+	"biot-agent/internal/secretwatch"
 )
 
-// openingStore is the session store while the OS keyring is being probed.
-// The probe may take its whole timeout (a keyring waiting for an unlock
-// prompt nobody sees, a Secret Service that hangs), and the socket must
-// answer meanwhile: so the agent starts at once with this store, whose
-// calls wait for the probe within their own deadlines, and whose Info says
-// what is going on. Once the probe is done it is the OS keyring, or memory
-// when the keyring cannot be used.
-type openingStore struct {
-	ready chan struct{} // closed once store is set
-	store agent.Store
+// The agent's session store is a keyring.Fallback: the OS keyring when it
+// answers, memory while it does not. The agent starts at once with it; the
+// first keyring call (startStore) may take its whole timeout (a keyring
+// waiting for an unlock prompt nobody sees, a Secret Service that hangs),
+// and the socket answers meanwhile, Info saying "opening".
+//
+// A keyring that comes later is tried at every save, and at once when a
+// Secret Service takes its name on the session bus (watchKeyring): the
+// session kept in memory moves into it, and a session an earlier run left
+// there is resumed when nobody is signed in.
+
+// openStore answers the agent's session store and, unless it is memory for
+// good because the session's metadata has no place to go (no home folder),
+// the Fallback to start and watch.
+func openStore(log *slog.Logger) (agent.Store, *keyring.Fallback) {
+	f, err := keyring.NewFallback(keyring.Options{}, log)
+	if err != nil {
+		log.Warn("no OS keyring: the session is kept in memory only and a restart will ask for the password again", "reason", err)
+		return keyring.NewMemory("no OS keyring (" + err.Error() + "): the session is kept in memory only"), nil
+	}
+	return f, f
 }
 
-// openStore probes the OS keyring in the background, for at most
-// keyringTimeout.
-func openStore(ctx context.Context, log *slog.Logger) *openingStore {
-	s := &openingStore{ready: make(chan struct{})}
-	go func() {
-		defer close(s.ready)
-		pctx, cancel := context.WithTimeout(ctx, keyringTimeout)
-		defer cancel()
-		store, err := keyring.Open(pctx, keyring.Options{})
-		if err != nil {
-			log.Warn("no OS keyring: the session is kept in memory only and a restart will ask for the password again", "reason", err)
-			store = keyring.NewMemory("no OS keyring (" + err.Error() + "): the session is kept in memory only")
+// startStore asks the OS keyring once, for at most keyringTimeout, so that
+// the agent's resume finds the store settled and keeps its own deadline for
+// reading the session.
+func startStore(ctx context.Context, store *keyring.Fallback) {
+	ctx, cancel := context.WithTimeout(ctx, keyringTimeout)
+	defer cancel()
+	_, _ = store.Retry(ctx) // on failure Info says why, and the log once
+}
+
+// watchKeyring runs until ctx ends: each time a Secret Service appears on
+// the session bus, the store tries it, and, when it answers where it did
+// not before, the agent looks for a saved session if nobody is signed in.
+func watchKeyring(ctx context.Context, store *keyring.Fallback, a *agent.Agent, log *slog.Logger) {
+	secretwatch.Run(ctx, log, func(ctx context.Context) {
+		rctx, cancel := context.WithTimeout(ctx, keyringTimeout)
+		back, err := store.Retry(rctx)
+		cancel()
+		if err == nil && back {
+			_ = a.Resume(ctx)
 		}
-		s.store = store
-	}()
-	return s
+	})
 }
-
-// opened waits for the probe, or for ctx.
-func (s *openingStore) opened(ctx context.Context) (agent.Store, error) {
-	select {
-	case <-s.ready:
-		return s.store, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("keyring: still opening the OS keyring: %w", ctx.Err())
-	}
-}
-
-func (s *openingStore) Load(ctx context.Context, baseURL string) (agent.Session, error) {
-	st, err := s.opened(ctx)
-	if err != nil {
-		return agent.Session{}, err
-	}
-	return st.Load(ctx, baseURL)
-}
-
-func (s *openingStore) Save(ctx context.Context, sess agent.Session) error {
-	st, err := s.opened(ctx)
-	if err != nil {
-		return err
-	}
-	return st.Save(ctx, sess)
-}
-
-func (s *openingStore) Delete(ctx context.Context, baseURL string) error {
-	st, err := s.opened(ctx)
-	if err != nil {
-		return err
-	}
-	return st.Delete(ctx, baseURL)
-}
-
-// Info is the keyring's, or, while it is probed, says so.
-func (s *openingStore) Info() agent.StoreInfo {
-	select {
-	case <-s.ready:
-		return s.store.Info()
-	default:
-		return agent.StoreInfo{Kind: "opening", Problem: "the OS keyring has not answered yet"}
-	}
-}
-
-// LastBaseURL makes keyring.LastBaseURL see through to the opened store.
-func (s *openingStore) LastBaseURL(ctx context.Context) (string, error) {
-	st, err := s.opened(ctx)
-	if err != nil {
-		return "", err
-	}
-	return keyring.LastBaseURL(ctx, st)
-}
-
-// waitOpened waits for the probe, which ends by itself within
-// keyringTimeout.
-func (s *openingStore) waitOpened() { <-s.ready }
