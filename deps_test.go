@@ -15,15 +15,15 @@ type listed struct {
 	Deps       []string // transitive
 }
 
-// TestImportRules keeps the architecture of ../shared/DESIGN.md true as the
-// code grows: the session logic knows no desktop, the socket API knows no
-// tray and no session code (its types are its own: a program that talks to
-// the socket builds without the agent, its BioT client or golang-jwt),
-// assets know nothing of ours, the small packages shared across those
-// lines (bounded, dbusname, peercred) import nothing of ours, and no
-// production package pulls in the testing package, nor internal/testkit,
-// the tests' shared helpers (which may import testing because only tests
-// import it).
+// TestImportRules keeps the project's architecture true as the code grows:
+// the session logic knows no desktop and no simulated BioT, the socket API
+// knows no tray and no session code (its types are its own: a program that
+// talks to the socket builds without the agent, its BioT client or
+// golang-jwt), assets know nothing of ours, the small packages shared
+// across those lines (bounded, dbusname, peercred) import nothing of ours,
+// and no production package pulls in the testing package, nor
+// internal/testkit, the tests' shared helpers (which may import testing
+// because only tests import it).
 func TestImportRules(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list over the module")
@@ -64,8 +64,8 @@ func TestImportRules(t *testing.T) {
 		case under("biot-agent/agent"):
 			// agent/keyring reaches D-Bus through go-keyring, which is the
 			// point of it; what no agent package does is speak D-Bus itself
-			// or know of the socket or the desktop.
-			forbid(t, path, p.Deps, "biot-agent/ipc", "biot-agent/tray", "fyne.io/systray", "github.com/gen2brain/beeep", "github.com/esiqveland/notify")
+			// or know of the socket, the desktop or the simulator.
+			forbid(t, path, p.Deps, "biot-agent/ipc", "biot-agent/tray", "biot-agent/internal/biotsim", "fyne.io/systray", "github.com/gen2brain/beeep", "github.com/esiqveland/notify")
 			forbid(t, path, p.Imports, desktop...)
 		case under("biot-agent/ipc"):
 			forbid(t, path, p.Deps, "biot-agent/tray", "fyne.io/systray", "biot-agent/agent", "github.com/golang-jwt")

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"biot-agent/agent/biotsim"
+	"biot-agent/internal/biotsim"
 	"biot-agent/internal/fakeclock"
 )
 

@@ -10,8 +10,8 @@ import (
 
 	"biot-agent/agent"
 	"biot-agent/agent/biot"
-	"biot-agent/agent/biotsim"
 	"biot-agent/agent/keyring"
+	"biot-agent/internal/biotsim"
 	"biot-agent/internal/testkit"
 )
 

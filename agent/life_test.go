@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"biot-agent/agent"
-	"biot-agent/agent/biotsim"
+	"biot-agent/internal/biotsim"
 	"biot-agent/internal/fakeclock"
 )
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"biot-agent/agent"
-	"biot-agent/agent/biotsim"
+	"biot-agent/internal/biotsim"
 )
 
 func TestLoginServesAWorkingToken(t *testing.T) {

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"biot-agent/agent"
-	"biot-agent/agent/biotsim"
 	"biot-agent/agent/keyring"
+	"biot-agent/internal/biotsim"
 	"biot-agent/internal/fakeclock"
 )
 

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"biot-agent/agent/biotsim"
+	"biot-agent/internal/biotsim"
 )
 
 // IdleConfig tunes [IdleBench].

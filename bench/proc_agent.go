@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"biot-agent/agent/biotsim"
+	"biot-agent/internal/biotsim"
 	"biot-agent/ipc"
 )
 

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"biot-agent/agent/biotsim"
+	"biot-agent/internal/biotsim"
 	"biot-agent/internal/fakeclock"
 	"biot-agent/ipc"
 )

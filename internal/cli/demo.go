@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"biot-agent/agent/biotsim"
 	"biot-agent/agent/keyring"
+	"biot-agent/internal/biotsim"
 )
 
 // The demo's accounts. Their passwords are printed for anyone to use: they

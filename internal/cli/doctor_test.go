@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"biot-agent/agent/biotsim"
+	"biot-agent/internal/biotsim"
 	"biot-agent/internal/desktoptest"
 	"biot-agent/internal/doctor"
 	"biot-agent/ipc"

@@ -17,8 +17,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"biot-agent/agent/biotsim"
 	"biot-agent/assets"
+	"biot-agent/internal/biotsim"
 	"biot-agent/internal/desktoptest"
 	"biot-agent/internal/testkit"
 	"biot-agent/ipc"

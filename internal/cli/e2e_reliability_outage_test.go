@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"biot-agent/agent/biotsim"
+	"biot-agent/internal/biotsim"
 	"biot-agent/ipc"
 )
 

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"biot-agent/agent/biotsim"
+	"biot-agent/internal/biotsim"
 	"biot-agent/ipc"
 )
 

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"biot-agent/agent/biotsim"
+	"biot-agent/internal/biotsim"
 	"biot-agent/internal/desktoptest"
 	"biot-agent/internal/testkit"
 )

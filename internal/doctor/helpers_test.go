@@ -13,8 +13,8 @@ import (
 
 	"biot-agent/agent"
 	"biot-agent/agent/biot"
-	"biot-agent/agent/biotsim"
 	"biot-agent/agent/keyring"
+	"biot-agent/internal/biotsim"
 	"biot-agent/internal/localapi"
 	"biot-agent/ipc"
 )

@@ -1,7 +1,7 @@
 //go:build ignore
 
 // sim is the simulated BioT that packaging/screenshots.sh photographs the
-// agent against: agent/biotsim over real HTTPS on 127.0.0.1, with a handle
+// agent against: internal/biotsim over real HTTPS on 127.0.0.1, with a handle
 // the script can turn, so the tray can be shown in every state.
 //
 //	go run internal/shots/sim.go -dir DIR
@@ -29,7 +29,7 @@ import (
 	"strings"
 	"time"
 
-	"biot-agent/agent/biotsim"
+	"biot-agent/internal/biotsim"
 )
 
 func main() {
