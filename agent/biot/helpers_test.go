@@ -24,8 +24,9 @@ import (
 )
 
 // The tests talk real HTTPS to httptest servers whose handlers play UMS from
-// scripts: BioT's UMS cannot run here, and the scripts answer what the spec
-// (/work/shared/biot/ums-openapi-2.4.2.json) says it answers.
+// scripts: BioT's UMS cannot run here, and the scripts answer what BioT's
+// UMS OpenAPI spec 2.4.2 (biot-med/biot-openapi, 2.4.2/ums/spec.json) says
+// it answers.
 
 const (
 	testVersion  = "1.2.3-test"

@@ -8,8 +8,9 @@ import (
 
 // TestSpecConformance drives every endpoint through each answer it can
 // give; do() checks each real answer against the spec (status listed,
-// schema, Date header, error body).
+// schema, Date header, error body). It needs BIOT_UMS_SPEC.
 func TestSpecConformance(t *testing.T) {
+	requireSpec(t)
 	clock := newFakeClock()
 	s := start(t, clock)
 
@@ -137,7 +138,7 @@ func TestSpecConformance(t *testing.T) {
 // TestSpecCheckerCatchesMistakes proves the checker is not a rubber stamp:
 // each document here breaks the spec in one way and must be caught.
 func TestSpecCheckerCatchesMistakes(t *testing.T) {
-	sp := loadSpec(t)
+	sp := requireSpec(t)
 	const (
 		uid   = `"userId":"6f1d1b36-3b4e-4d59-9a5b-9f0ad1c1a7a1"`
 		org   = `"ownerOrganizationId":"00d1b4a0-5b4e-4d59-9a5b-9f0ad1c1a7a2"`

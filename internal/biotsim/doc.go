@@ -4,9 +4,11 @@
 // It exists for two readers: the tests of the whole project, which need a
 // BioT that can lock accounts, rotate refresh tokens, ask for SMS codes and
 // fail in the ways a real network fails; and `biot-agent demo`, which needs
-// a BioT to sign in to without an account. It follows the OpenAPI document
-// /work/shared/biot/ums-openapi-2.4.2.json (status codes, error bodies, date
-// formats) and its own tests check its answers against that document.
+// a BioT to sign in to without an account. It follows BioT's UMS OpenAPI
+// spec 2.4.2 (biot-med/biot-openapi, 2.4.2/ums/spec.json): status codes,
+// error bodies, date formats. This repository carries no copy of the spec;
+// with BIOT_UMS_SPEC set to its path, the simulator's own tests check every
+// answer they get against it.
 //
 // # Starting one
 //
