@@ -1,12 +1,15 @@
 package biot
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
+	"io"
 	"net/http"
-	"net/url"
 	"strings"
+	"time"
 )
 
 // Client talks to the UMS of one BioT environment. It holds no session and
@@ -45,63 +48,283 @@ func New(baseURL string, hc *http.Client, version string) (*Client, error) {
 // BaseURL returns the normalized base URL, without a trailing slash.
 func (c *Client) BaseURL() string { return c.base }
 
-func normalizeBaseURL(raw string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
+// The calls, as they appear in APIError.Op and the other errors.
+const (
+	OpLogin   = "login"
+	OpMFA     = "mfa"
+	OpResend  = "resend"
+	OpRefresh = "refresh"
+	OpLogout  = "logout"
+	OpSelf    = "self"
+	OpHealth  = "health"
+)
+
+// JWT is a token with its expiry, as UMS answers it.
+type JWT struct {
+	Token      string
+	Expiration time.Time // UTC
+}
+
+// LoginResponse is UMS's answer to a sign-in, an MFA code or a refresh.
+type LoginResponse struct {
+	UserID              string
+	OwnerOrganizationID string
+	// AccessJwt is the access token; while MFARequired it is the interim
+	// token that only LoginMFA and ResendMFA accept.
+	AccessJwt JWT
+	// RefreshJwt is nil when BioT sends none: while MFA is pending, and when
+	// PasswordResetRequired (the session then cannot be kept alive).
+	RefreshJwt            *JWT
+	MFARequired           bool
+	MFAExpiration         time.Time // when the SMS code expires; zero when not sent
+	PasswordResetRequired bool
+	Phone                 string // masked, for "code sent to ..."
+	// ServerDate is the server's Date header (zero when absent): the clock
+	// the expirations were computed on.
+	ServerDate time.Time
+}
+
+// Login signs in with a username and password (POST /ums/v2/users/login).
+// Never retry a ClassCredentials failure on your own: failures lock the
+// account.
+func (c *Client) Login(ctx context.Context, username, password string) (*LoginResponse, error) {
+	if username == "" {
+		return nil, fmt.Errorf("biot: %s: %w: no username", OpLogin, ErrBadArgument)
+	}
+	body := struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}{username, password}
+	return c.login(ctx, call{op: OpLogin, method: http.MethodPost, path: "/ums/v2/users/login",
+		body: body, secrets: []string{password}})
+}
+
+// LoginMFA finishes a sign-in that answered MFARequired, with the SMS code
+// and the interim access token (POST /ums/v2/users/login/mfa).
+func (c *Client) LoginMFA(ctx context.Context, interimAccess, code string) (*LoginResponse, error) {
+	if err := checkToken(OpMFA, "interim access token", interimAccess); err != nil {
+		return nil, err
+	}
+	if code == "" {
+		return nil, fmt.Errorf("biot: %s: %w: no SMS code", OpMFA, ErrBadArgument)
+	}
+	body := struct {
+		Code string `json:"code"`
+	}{code}
+	return c.login(ctx, call{op: OpMFA, method: http.MethodPost, path: "/ums/v2/users/login/mfa",
+		bearer: interimAccess, body: body, secrets: []string{interimAccess, code}})
+}
+
+// ResendMFA asks for another SMS code (POST /ums/v2/users/login/mfa/resend)
+// and returns when it expires; zero when BioT does not say.
+func (c *Client) ResendMFA(ctx context.Context, interimAccess string) (time.Time, error) {
+	if err := checkToken(OpResend, "interim access token", interimAccess); err != nil {
+		return time.Time{}, err
+	}
+	a, err := c.do(ctx, call{op: OpResend, method: http.MethodPost, path: "/ums/v2/users/login/mfa/resend",
+		bearer: interimAccess, secrets: []string{interimAccess}})
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // ue repeats the raw string, which may hold a password
-		}
-		return "", fmt.Errorf("not a URL: %w", err)
+		return time.Time{}, err
 	}
-	switch {
-	case u.Scheme == "" || u.Hostname() == "":
-		return "", errors.New("needs a scheme and a host, like https://api.example.biot-med.com")
-	case u.Opaque != "":
-		return "", errors.New("needs a scheme and a host, like https://api.example.biot-med.com")
-	case u.User != nil:
-		return "", errors.New("must not hold a username or password")
-	case u.RawQuery != "" || u.ForceQuery:
-		return "", errors.New("must not have a query (?...)")
-	case u.Fragment != "" || u.RawFragment != "" || strings.Contains(raw, "#"):
-		return "", errors.New("must not have a fragment (#...)")
-	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			return "", fmt.Errorf("http://%s is not allowed: credentials would travel in clear text; use https (http is only for localhost)", u.Host)
-		}
-	default:
-		return "", fmt.Errorf("scheme %q is not supported: use https", u.Scheme)
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawPath = strings.TrimRight(u.RawPath, "/")
-	return u.String(), nil
+	return decodeResend(OpResend, a.status, a.body)
 }
 
-// isLoopback reports whether host is "localhost" or a loopback IP. Other
-// names ending in .localhost are refused: whether they resolve to loopback
-// depends on the resolver.
-func isLoopback(host string) bool {
-	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
-		return true
+// Refresh trades a refresh token for a new access token and, usually, a new
+// refresh token (POST /ums/v2/users/token/refresh). The presented refresh
+// token must be taken as spent once the call was sent.
+func (c *Client) Refresh(ctx context.Context, refreshToken string) (*LoginResponse, error) {
+	if err := checkToken(OpRefresh, "refresh token", refreshToken); err != nil {
+		return nil, err
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	body := struct {
+		RefreshToken string `json:"refreshToken"`
+	}{refreshToken}
+	return c.login(ctx, call{op: OpRefresh, method: http.MethodPost, path: "/ums/v2/users/token/refresh",
+		body: body, secrets: []string{refreshToken}})
 }
 
-// cleanVersion keeps the User-Agent a valid header: printable ASCII only.
-func cleanVersion(v string) string {
-	v = strings.Map(func(r rune) rune {
-		if r <= ' ' || r >= 0x7f {
-			return -1
-		}
-		return r
-	}, v)
-	if v == "" {
-		return "dev"
+// login sends a call that UMS answers with a LoginResponse.
+func (c *Client) login(ctx context.Context, cl call) (*LoginResponse, error) {
+	a, err := c.do(ctx, cl)
+	if err != nil {
+		return nil, err
 	}
-	return v
+	r, err := decodeLoginResponse(cl.op, a.status, a.body)
+	if err != nil {
+		return nil, err
+	}
+	r.ServerDate = a.date
+	return r, nil
+}
+
+// Logout ends the session the refresh token belongs to
+// (POST /ums/v2/users/logout). Access tokens already issued stay valid
+// until they expire.
+func (c *Client) Logout(ctx context.Context, refreshToken string) error {
+	if err := checkToken(OpLogout, "refresh token", refreshToken); err != nil {
+		return err
+	}
+	body := struct {
+		RefreshToken string `json:"refreshToken"`
+	}{refreshToken}
+	_, err := c.do(ctx, call{op: OpLogout, method: http.MethodPost, path: "/ums/v2/users/logout",
+		body: body, secrets: []string{refreshToken}})
+	return err
+}
+
+// User is the signed-in user, as GET /ums/v2/users/self answers it (the
+// fields the agent needs of the spec's UserResponse).
+type User struct {
+	ID                  string
+	Username            string
+	OwnerOrganizationID string
+	CredentialType      string // "PASSWORD" or "OTP"
+	Locked              bool
+	Active              bool
+}
+
+// Self reads the user the access token belongs to (GET /ums/v2/users/self).
+func (c *Client) Self(ctx context.Context, accessToken string) (*User, error) {
+	if err := checkToken(OpSelf, "access token", accessToken); err != nil {
+		return nil, err
+	}
+	a, err := c.do(ctx, call{op: OpSelf, method: http.MethodGet, path: "/ums/v2/users/self",
+		bearer: accessToken, secrets: []string{accessToken}})
+	if err != nil {
+		return nil, err
+	}
+	return decodeUser(OpSelf, a.status, a.body)
+}
+
+// Health is UMS's answer to a health check.
+type Health struct {
+	Status  int    // the HTTP status, 2xx
+	Version string // UMS's version, when it says
+	TraceID string
+	// ServerDate is the server's Date header, zero when absent: compare it
+	// with the local clock to find a skew that would misjudge expirations.
+	// It has a resolution of one second.
+	ServerDate time.Time
+}
+
+// Health asks whether UMS is up (GET /ums/system/healthCheck). An error
+// status is an *APIError; a 2xx whose body is not a JSON object is a
+// *MalformedError (a portal or proxy answered, not UMS).
+func (c *Client) Health(ctx context.Context) (*Health, error) {
+	a, err := c.do(ctx, call{op: OpHealth, method: http.MethodGet, path: "/ums/system/healthCheck"})
+	if err != nil {
+		return nil, err
+	}
+	h, err := decodeHealth(OpHealth, a.status, a.body)
+	if err != nil {
+		return nil, err
+	}
+	h.ServerDate = a.date
+	return h, nil
+}
+
+// checkToken refuses a token that is empty or could not be a header value,
+// before anything is sent.
+func checkToken(op, what, tok string) error {
+	if tok == "" {
+		return fmt.Errorf("biot: %s: %w: no %s", op, ErrBadArgument, what)
+	}
+	if strings.ContainsFunc(tok, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+		return fmt.Errorf("biot: %s: %w: the %s has characters no token has", op, ErrBadArgument, what)
+	}
+	return nil
+}
+
+// call is one request to UMS.
+type call struct {
+	op     string
+	method string
+	path   string // below the base URL, starting with /ums/
+	bearer string // the Authorization token, or ""
+	body   any    // sent as JSON when not nil
+	// secrets are the values of this request that must never appear in an
+	// error; BioT's messages are scrubbed of them.
+	secrets []string
+}
+
+// answer is a success answer, read in full.
+type answer struct {
+	status int
+	body   []byte
+	date   time.Time // the server's Date header; zero when absent or unreadable
+}
+
+// maxBody is the most of an answer that is read. UMS answers are a few
+// kilobytes; more is not UMS.
+const maxBody = 1 << 20
+
+// do sends cl and returns the answer when its status is 2xx. Any other
+// status becomes an *APIError; no answer becomes an *UnreachableError,
+// a *RedirectError, or the caller's context.Canceled.
+func (c *Client) do(ctx context.Context, cl call) (*answer, error) {
+	// Every call has a deadline, whatever the caller's context and
+	// http.Client say.
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+
+	var body io.Reader
+	if cl.body != nil {
+		b, err := json.Marshal(cl.body)
+		if err != nil { // only strings are sent, so this does not happen
+			return nil, fmt.Errorf("biot: %s: encode request: %w", cl.op, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, cl.method, c.base+cl.path, body)
+	if err != nil {
+		return nil, fmt.Errorf("biot: %s: build request: %w", cl.op, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if cl.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+cl.bearer)
+	}
+
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, transportError(ctx, cl, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		return nil, transportError(ctx, cl, err)
+	}
+	tooLarge := len(data) > maxBody
+	if tooLarge {
+		data = data[:maxBody]
+	}
+
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, decodeAPIError(cl.op, resp.StatusCode, data, cl.secrets)
+	}
+	if tooLarge {
+		return nil, &MalformedError{Op: cl.op, Status: resp.StatusCode, Reason: "answer larger than 1 MiB"}
+	}
+	a := &answer{status: resp.StatusCode, body: data}
+	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		a.date = d.UTC()
+	}
+	return a, nil
+}
+
+// transportError names why a call got no (complete) answer.
+func transportError(ctx context.Context, cl call, err error) error {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		// The caller gave up: not BioT's fault, nothing to retry.
+		return fmt.Errorf("biot: %s: %w", cl.op, ctx.Err())
+	}
+	if re, ok := asRedirect(err); ok {
+		cp := *re
+		cp.Op = cl.op
+		return &cp
+	}
+	return newUnreachable(cl.op, err, cl.secrets)
 }

@@ -7,8 +7,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 )
+
+// This file is how a Client reaches BioT: which base URLs it accepts, and
+// the *http.Client it sends through (timeouts, certificates, no redirects).
 
 // Timeouts of the client NewHTTPClient builds. callTimeout also bounds every
 // call of a Client whose context has no earlier deadline.
@@ -58,23 +63,8 @@ func NewHTTPClient(roots *x509.CertPool) *http.Client {
 	return &http.Client{Transport: tr, Timeout: callTimeout, CheckRedirect: refuseRedirect}
 }
 
-// RedirectError says the server answered a redirect, which was not followed.
-// BioT itself does not redirect its API; a redirect means a wrong base URL or
-// something in between (a captive portal, a proxy), so it counts as transient.
-type RedirectError struct {
-	Op       string // the call, as in APIError.Op; empty inside a bare *url.Error
-	Status   int    // 301, 302, 303, 307 or 308
-	Location string // where it pointed, without query or user info
-}
-
-func (e *RedirectError) Error() string {
-	op := ""
-	if e.Op != "" {
-		op = e.Op + ": "
-	}
-	return fmt.Sprintf("biot: %sredirected (%d) to %s; not followed: check the base URL", op, e.Status, e.Location)
-}
-
+// refuseRedirect is the CheckRedirect of every Client's *http.Client: it
+// stops at the redirect and says where it pointed.
 func refuseRedirect(req *http.Request, _ []*http.Request) error {
 	e := &RedirectError{}
 	if req.Response != nil {
@@ -88,9 +78,65 @@ func refuseRedirect(req *http.Request, _ []*http.Request) error {
 	return e
 }
 
-// asRedirect finds a *RedirectError in err.
-func asRedirect(err error) (*RedirectError, bool) {
-	var re *RedirectError
-	ok := errors.As(err, &re)
-	return re, ok
+// normalizeBaseURL checks a base URL as New describes it and drops a
+// trailing slash.
+func normalizeBaseURL(raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // ue repeats the raw string, which may hold a password
+		}
+		return "", fmt.Errorf("not a URL: %w", err)
+	}
+	switch {
+	case u.Scheme == "" || u.Hostname() == "":
+		return "", errors.New("needs a scheme and a host, like https://api.example.biot-med.com")
+	case u.Opaque != "":
+		return "", errors.New("needs a scheme and a host, like https://api.example.biot-med.com")
+	case u.User != nil:
+		return "", errors.New("must not hold a username or password")
+	case u.RawQuery != "" || u.ForceQuery:
+		return "", errors.New("must not have a query (?...)")
+	case u.Fragment != "" || u.RawFragment != "" || strings.Contains(raw, "#"):
+		return "", errors.New("must not have a fragment (#...)")
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return "", fmt.Errorf("http://%s is not allowed: credentials would travel in clear text; use https (http is only for localhost)", u.Host)
+		}
+	default:
+		return "", fmt.Errorf("scheme %q is not supported: use https", u.Scheme)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = strings.TrimRight(u.RawPath, "/")
+	return u.String(), nil
+}
+
+// isLoopback reports whether host is "localhost" or a loopback IP. Other
+// names ending in .localhost are refused: whether they resolve to loopback
+// depends on the resolver.
+func isLoopback(host string) bool {
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// cleanVersion keeps the User-Agent a valid header: printable ASCII only.
+func cleanVersion(v string) string {
+	v = strings.Map(func(r rune) rune {
+		if r <= ' ' || r >= 0x7f {
+			return -1
+		}
+		return r
+	}, v)
+	if v == "" {
+		return "dev"
+	}
+	return v
 }
