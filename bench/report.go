@@ -285,7 +285,7 @@ func (r *Results) WriteMarkdown(w io.Writer) error {
 		"- `bench/cmd/jobfloor` measures Go's floor for the agent's network job beside the idle agent, instead of an " +
 		"estimate of it.\n" +
 		"- The agent starts parsing the system's root certificates when it builds its BioT client, so the first " +
-		"refresh after a start does not wait for it (`agent/biot/httpclient.go`).\n\n")
+		"refresh after a start does not wait for it (`agent/biot/transport.go`).\n\n")
 	p.f("## How to run it\n\n")
 	p.f("```sh\nbench/run.sh              # everything, about 4 minutes; writes docs/PERFORMANCE.md and docs/fleet.png\n" +
 		".ci/bench-smoke          # each benchmark once, small: a smoke test for CI\n" +
