@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"biot-agent/agent/biotsim"
+	"biot-agent/internal/biotsim"
 	"biot-agent/internal/desktoptest"
 	"biot-agent/ipc"
 )
