@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"time"
@@ -19,6 +20,8 @@ import (
 	"biot-agent/ipc"
 	"biot-agent/tray"
 	"biot-agent/tray/signin"
+
+	"golang.org/x/sync/errgroup"
 )
 
 func runCmd() *command {
@@ -60,26 +63,53 @@ type runOptions struct {
 // look when a Secret Service appears.
 const keyringTimeout = 5 * time.Second
 
-// runAgent builds the parts, serves until ctx ends, and takes them down.
+// runAgent builds the program, runs it until ctx ends or it stops, and
+// takes it down.
 func runAgent(ctx context.Context, e *env, o runOptions) error {
 	disableCoreDumps()
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	p, err := build(ctx, log, o)
+	if err != nil {
+		return err
+	}
+	return p.run(ctx)
+}
 
+// program is a built agent: every part made, nothing started but the
+// socket's listener.
+type program struct {
+	log      *slog.Logger
+	socket   string
+	listener net.Listener
+	baseURL  string
+	store    agent.Store
+	fallback *keyring.Fallback // nil when the store is not the OS keyring's
+	agent    *agent.Agent
+	server   *ipc.Server
+	cfg      Config
+	headless bool
+	ready    func(socket string)
+}
+
+// build makes the parts of the agent. The socket comes first: a second
+// agent stops there, before it touches the keyring or BioT.
+func build(ctx context.Context, log *slog.Logger, o runOptions) (p *program, err error) {
 	path, err := ipc.SocketPath()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	// The socket first: a second agent stops here, before it touches the
-	// keyring or BioT.
 	l, err := ipc.Listen(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer l.Close()
-
+	defer func() {
+		if err != nil {
+			l.Close()
+		}
+	}()
 	cfg, err := loadConfig()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// A URL given by the person is checked before the keyring is opened,
 	// so a typo is the one thing they read.
@@ -90,10 +120,9 @@ func runAgent(ctx context.Context, e *env, o runOptions) error {
 	}
 	if baseURL != "" {
 		if _, err := biot.New(baseURL, hc, Version()); err != nil {
-			return usagef("%v", err)
+			return nil, usagef("%v", err)
 		}
 	}
-
 	// The keyring is asked in the background (store.go): a keyring that
 	// hangs must not keep the socket from answering.
 	store := o.store
@@ -103,92 +132,113 @@ func runAgent(ctx context.Context, e *env, o runOptions) error {
 	}
 	if baseURL == "" {
 		if baseURL, err = savedURL(ctx, store); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	bc, err := biot.New(baseURL, hc, Version())
 	if err != nil {
-		return usagef("%v", err)
+		return nil, usagef("%v", err)
 	}
 	a, err := agent.New(agent.Config{Client: bc, Store: store, Logger: log})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	srv := &ipc.Server{Backend: localapi.New(a), Version: Version(), Logger: log}
+	return &program{
+		log:      log,
+		socket:   path,
+		listener: l,
+		baseURL:  baseURL,
+		store:    store,
+		fallback: fallback,
+		agent:    a,
+		server:   &ipc.Server{Backend: localapi.New(a), Version: Version(), Logger: log},
+		cfg:      cfg,
+		headless: o.headless,
+		ready:    o.ready,
+	}, nil
+}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+// run serves until ctx ends, the tray's Quit, or a part fails; then it
+// takes every part down. The parts run in one group: the socket server,
+// the session's loop and the keyring's watch; the tray runs here, on the
+// main goroutine, as systray needs.
+func (p *program) run(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
 	// Token requests that come while the agent reads the stored session
 	// wait for it (agent.Token), so serving at once is safe.
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
-	ran := make(chan error, 1)
-	go func() {
-		if fallback != nil {
-			startStore(ctx, fallback)
+	g.Go(func() error {
+		if err := p.server.Serve(p.listener); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("socket server stopped: %w", err)
 		}
-		log.Info("session store ready", "store", store.Info().Kind)
-		ran <- a.Run(ctx)
-	}()
-	watched := make(chan struct{})
-	go func() {
-		defer close(watched)
-		if fallback != nil {
-			watchKeyring(ctx, fallback, a, log)
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = p.server.Shutdown(sctx)
+		return nil
+	})
+	g.Go(func() error {
+		if p.fallback != nil {
+			startStore(gctx, p.fallback)
 		}
-	}()
-
-	log.Info("biot-agent serving", "version", Version(), "socket", path, "biot", baseURL)
-	if o.ready != nil {
-		o.ready(path)
+		p.log.Info("session store ready", "store", p.store.Info().Kind)
+		_ = p.agent.Run(gctx) // ends with gctx
+		return nil
+	})
+	if p.fallback != nil {
+		g.Go(func() error {
+			watchKeyring(gctx, p.fallback, p.agent, p.log)
+			return nil
+		})
 	}
-	go func() {
-		select {
-		case err := <-served:
-			served <- err // for the verdict below
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	if o.headless {
+	p.log.Info("biot-agent serving", "version", Version(), "socket", p.socket, "biot", p.baseURL)
+	if p.ready != nil {
+		p.ready(p.socket)
+	}
+
+	quit := p.face(gctx)
+	// The face is done: the tray's Quit, or the group ended. Either way
+	// the rest stops now.
+	g.Go(func() error { return quit })
+	err := g.Wait()
+	p.log.Info("biot-agent stopped")
+	if errors.Is(err, errQuit) {
+		return nil
+	}
+	return err
+}
+
+// errQuit ends the group when the person quits from the tray.
+var errQuit = errors.New("quit from the tray menu")
+
+// face shows the tray until ctx ends or the person quits (errQuit), or,
+// headless, just waits for ctx.
+func (p *program) face(ctx context.Context) error {
+	if p.headless {
 		// Said once, like the tray's own "no tray icon" lines, so a person
 		// who expected an icon reads why there is none.
-		log.Info("no tray icon: --headless")
+		p.log.Info("no tray icon: --headless")
 		<-ctx.Done()
-	} else {
-		// The tray runs here, on the main goroutine, as systray needs.
-		page := signin.New(a, signin.Options{Logger: log})
-		defer page.Close()
-		terr := tray.Run(ctx, tray.Config{
-			Backend:      a,
-			SignIn:       page.Start,
-			NotifyBefore: cfg.notifyBefore(),
-			Autostart:    autostart.LoginItem{},
-			Logger:       log,
-		})
-		if errors.Is(terr, tray.ErrQuit) {
-			log.Info("quit from the tray menu")
-		} else if terr != nil && !errors.Is(terr, context.Canceled) {
-			log.Warn("the tray stopped; the agent goes on without it", "err", terr)
-			<-ctx.Done()
-		}
+		return nil
 	}
-	select {
-	case err = <-served:
-		if !errors.Is(err, http.ErrServerClosed) {
-			err = fmt.Errorf("socket server stopped: %w", err)
-		}
-	default:
-	}
-	cancel()
-	<-ran
-	<-watched
-	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer scancel()
-	_ = srv.Shutdown(sctx)
-	log.Info("biot-agent stopped")
-	if err != nil && !errors.Is(err, context.Canceled) {
-		return err
+	page := signin.New(p.agent, signin.Options{Logger: p.log})
+	defer page.Close()
+	err := tray.Run(ctx, tray.Config{
+		Backend:      p.agent,
+		SignIn:       page.Start,
+		NotifyBefore: p.cfg.notifyBefore(),
+		Autostart:    autostart.LoginItem{},
+		Logger:       p.log,
+	})
+	switch {
+	case errors.Is(err, tray.ErrQuit):
+		p.log.Info("quit from the tray menu")
+		return errQuit
+	case err != nil && !errors.Is(err, context.Canceled):
+		p.log.Warn("the tray stopped; the agent goes on without it", "err", err)
+		<-ctx.Done()
 	}
 	return nil
 }
