@@ -94,7 +94,7 @@ func forbid(t *testing.T, pkg string, imports []string, forbidden ...string) {
 	for _, imp := range imports {
 		for _, f := range forbidden {
 			if imp == f || strings.HasPrefix(imp, strings.TrimSuffix(f, "/")+"/") {
-				t.Errorf("%s must not import %s (DESIGN.md)", pkg, imp)
+				t.Errorf("%s must not import %s (docs/ARCHITECTURE.md)", pkg, imp)
 			}
 		}
 	}

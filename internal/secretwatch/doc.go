@@ -6,7 +6,7 @@
 // in between loses nothing.
 //
 // It lives apart from package agent and its keyring store, which speak no
-// D-Bus themselves (DESIGN.md). Watching is one match rule on a private bus
+// D-Bus themselves (docs/ARCHITECTURE.md). Watching is one match rule on a private bus
 // connection and a goroutine that waits for its signals: nothing is polled.
 // Where there is no session bus (an ssh login, a server, macOS, Windows)
 // [Run] returns at once and the agent goes on as before.
