@@ -13,6 +13,12 @@ import (
 
 // Config is what an [Agent] is built from. Client and Store are required.
 type Config struct {
+	// Env is the environment's name (DefaultEnv when empty): what the
+	// store keeps its session under, and what status and events say.
+	Env string
+	// Adopt lets the agent take over the session an older release saved
+	// for this environment's URL alone (see [Key]).
+	Adopt  bool
 	Client *biot.Client // talks to the one BioT environment this agent serves
 	Store  Store        // keeps the session between runs
 	Clock  Clock        // default SystemClock
@@ -61,6 +67,9 @@ type Agent struct {
 // New returns an agent for cfg. Call [Agent.Run] to resume the stored session
 // and keep it alive.
 func New(cfg Config) (*Agent, error) {
+	if cfg.Env == "" {
+		cfg.Env = DefaultEnv
+	}
 	if cfg.Client == nil {
 		return nil, errors.New("agent: no BioT client")
 	}
@@ -94,6 +103,13 @@ func New(cfg Config) (*Agent, error) {
 		resumed: make(chan struct{}),
 	}, nil
 }
+
+// DefaultEnv is the name of the environment that a BioT URL given alone
+// (a flag, a variable, a config file of an older release) makes.
+const DefaultEnv = "default"
+
+// Env is the name of the environment this agent serves.
+func (a *Agent) Env() string { return a.cfg.Env }
 
 // BaseURL is the BioT environment this agent serves.
 func (a *Agent) BaseURL() string { return a.cfg.Client.BaseURL() }

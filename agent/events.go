@@ -68,6 +68,7 @@ func (a *Agent) statusLocked() Status {
 		State:       l.state,
 		Message:     l.message,
 		Username:    l.username,
+		Env:         a.cfg.Env,
 		BaseURL:     a.BaseURL(),
 		LastRefresh: copyResult(l.last),
 		MFAPending:  l.mfa != nil,

@@ -121,7 +121,7 @@ func (a *Agent) establish(username string, resp *biot.LoginResponse) error {
 
 	a.storeMu.Lock()
 	defer a.storeMu.Unlock()
-	_ = a.save(s.stored(a.BaseURL())) // on failure the session lives on in memory; Status says so
+	_ = a.save(s.stored(a.cfg.Env, a.BaseURL())) // on failure the session lives on in memory; Status says so
 
 	a.mu.Lock()
 	old := a.life.sess

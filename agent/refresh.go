@@ -95,7 +95,7 @@ func (a *Agent) doRefresh(gen uint64, sess session) error {
 		go a.logoutUpstream(next.refresh)
 		return a.unavailable()
 	}
-	_ = a.save(next.stored(a.BaseURL())) // on failure the session lives on in memory; Status says so
+	_ = a.save(next.stored(a.cfg.Env, a.BaseURL())) // on failure the session lives on in memory; Status says so
 
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -84,8 +84,9 @@ func (s *session) setTokens(r *biot.LoginResponse, now time.Time, mono time.Dura
 	}
 }
 
-func (s *session) stored(baseURL string) Session {
+func (s *session) stored(env, baseURL string) Session {
 	return Session{
+		Env:              env,
 		BaseURL:          baseURL,
 		Username:         s.username,
 		UserID:           s.userID,
@@ -124,7 +125,7 @@ func (a *Agent) resume(ctx context.Context) {
 	gen := a.gen
 	a.mu.Unlock()
 	lctx, cancel := context.WithTimeout(ctx, storeTimeout)
-	stored, err := a.cfg.Store.Load(lctx, a.BaseURL())
+	stored, err := a.cfg.Store.Load(lctx, Key{Env: a.cfg.Env, URL: a.BaseURL(), Adopt: a.cfg.Adopt})
 	cancel()
 
 	a.mu.Lock()

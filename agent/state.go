@@ -41,6 +41,7 @@ type StoreInfo struct {
 
 // Status is a snapshot of the session, safe to show: it holds no secret.
 type Status struct {
+	Env              string // the environment's name
 	State            State
 	Message          string // why the session is in this state, in words
 	Username         string

@@ -33,7 +33,7 @@ func (a *Agent) save(s Session) error {
 func (a *Agent) deleteStored() error {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	err := a.cfg.Store.Delete(ctx, a.BaseURL())
+	err := a.cfg.Store.Delete(ctx, a.cfg.Env)
 	a.mu.Lock()
 	a.noteStore(err)
 	a.mu.Unlock()

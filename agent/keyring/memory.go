@@ -28,14 +28,14 @@ func (s *memoryStore) Info() agent.StoreInfo {
 	return agent.StoreInfo{Kind: "memory", Persistent: false, Problem: s.problem}
 }
 
-func (s *memoryStore) Load(ctx context.Context, baseURL string) (agent.Session, error) {
+func (s *memoryStore) Load(ctx context.Context, key agent.Key) (agent.Session, error) {
 	if err := ctx.Err(); err != nil {
 		return agent.Session{}, fmt.Errorf("keyring: load: %w", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess, ok := s.sessions[normalize(baseURL)]
-	if !ok {
+	sess, ok := s.sessions[key.Env]
+	if !ok || sess.BaseURL != normalize(key.URL) {
 		return agent.Session{}, agent.ErrNoSession
 	}
 	return sess, nil
@@ -51,18 +51,18 @@ func (s *memoryStore) Save(ctx context.Context, sess agent.Session) error {
 	sess.BaseURL = normalize(sess.BaseURL)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sessions[sess.BaseURL] = sess
+	s.sessions[sess.Env] = sess
 	s.last = sess.BaseURL
 	return nil
 }
 
-func (s *memoryStore) Delete(ctx context.Context, baseURL string) error {
+func (s *memoryStore) Delete(ctx context.Context, env string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("keyring: delete: %w", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.sessions, normalize(baseURL))
+	delete(s.sessions, env)
 	return nil
 }
 

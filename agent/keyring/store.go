@@ -281,6 +281,8 @@ func (s *keyringStore) succeeded() {
 // validate refuses a session the store could not give back whole.
 func validate(s agent.Session) error {
 	switch {
+	case s.Env == "":
+		return errors.New("keyring: save: the session has no environment")
 	case normalize(s.BaseURL) == "":
 		return errors.New("keyring: save: the session has no base URL")
 	case s.Username == "":
