@@ -59,6 +59,9 @@ type Agent struct {
 	storeErr error // the last store failure, cleared by the next success
 	subs     map[*subscriber]struct{}
 	seq      uint64
+	// observe, when set (by Environments, before Run), is told every
+	// event too, with mu held.
+	observe func(Event)
 
 	kick    chan struct{} // wakes the loop when the schedule changed
 	resumed chan struct{} // closed once Run has looked at the stored session

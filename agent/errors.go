@@ -20,6 +20,9 @@ const (
 	KindLoginFailed   Kind = "login_failed"            // wrong username or password, or SMS code
 	KindOffline       Kind = "offline"                 // BioT cannot be reached and no valid token is left
 	KindBadRequest    Kind = "bad_request"             // the caller asked for something impossible
+
+	KindUnknownEnvironment  Kind = "unknown_environment"  // no environment of that name is configured
+	KindEnvironmentRequired Kind = "environment_required" // no name given, and no default to fall back on
 )
 
 // Error is what the agent answers when it cannot do what was asked. Its

@@ -33,25 +33,35 @@ func (a *Agent) Subscribe() (<-chan Event, func()) {
 	return s.ch, cancel
 }
 
-// publishLocked sends the current status to every subscriber. Called with
-// a.mu held; it never blocks.
+// publishLocked sends the current status to every subscriber, and to the
+// set of environments that observes this agent, if any. Called with a.mu
+// held; it never blocks.
 func (a *Agent) publishLocked() {
 	a.seq++
 	ev := Event{Seq: a.seq, Status: a.statusLocked()}
 	for s := range a.subs {
-		select {
-		case s.ch <- ev:
-			continue
-		default:
-		}
-		select { // full: drop the oldest, then send
-		case <-s.ch:
-		default:
-		}
-		select {
-		case s.ch <- ev:
-		default:
-		}
+		s.send(ev)
+	}
+	if a.observe != nil {
+		a.observe(ev)
+	}
+}
+
+// send gives ev to the subscriber without blocking: when the buffer is full
+// the oldest event is dropped.
+func (s *subscriber) send(ev Event) {
+	select {
+	case s.ch <- ev:
+		return
+	default:
+	}
+	select { // full: drop the oldest, then send
+	case <-s.ch:
+	default:
+	}
+	select {
+	case s.ch <- ev:
+	default:
 	}
 }
 

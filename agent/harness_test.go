@@ -162,8 +162,13 @@ func (h *harness) assertNoSecretsLogged(extra ...string) {
 			return
 		}
 	}
-	stored, err := h.store.Load(context.Background(), h.sim.URL())
+	stored, err := h.stored()
 	if err == nil && stored.RefreshToken != "" && strings.Contains(logs, stored.RefreshToken) {
 		h.t.Errorf("the refresh token reached the log:\n%s", logs)
 	}
+}
+
+// stored reads what the store keeps for the harness's environment.
+func (h *harness) stored() (agent.Session, error) {
+	return h.store.Load(context.Background(), agent.Key{Env: agent.DefaultEnv, URL: h.sim.URL()})
 }

@@ -20,8 +20,8 @@ type readThenHoldStore struct {
 	release chan struct{}
 }
 
-func (s readThenHoldStore) Load(ctx context.Context, baseURL string) (agent.Session, error) {
-	sess, err := s.Store.Load(ctx, baseURL)
+func (s readThenHoldStore) Load(ctx context.Context, key agent.Key) (agent.Session, error) {
+	sess, err := s.Store.Load(ctx, key)
 	select {
 	case s.reading <- struct{}{}:
 	default:

@@ -28,7 +28,7 @@ func TestLoginServesAWorkingToken(t *testing.T) {
 	if st.State != agent.StateSignedIn || st.AccessExpiresAt == nil || st.RefreshExpiresAt == nil || st.NextRefreshAt == nil {
 		t.Errorf("status after sign-in = %+v", st)
 	}
-	stored, err := h.store.Load(context.Background(), h.sim.URL())
+	stored, err := h.stored()
 	if err != nil || stored.RefreshToken == "" || stored.Username != user {
 		t.Errorf("stored session = %+v, %v; want the refresh token of %s", stored, err, user)
 	}
@@ -69,7 +69,7 @@ func TestLoginRefusals(t *testing.T) {
 			if st := h.agent.Status(); st.State != agent.StateSignedOut {
 				t.Errorf("state after a refused sign-in = %s, want signed_out", st.State)
 			}
-			if _, err := h.store.Load(context.Background(), h.sim.URL()); !errors.Is(err, agent.ErrNoSession) {
+			if _, err := h.stored(); !errors.Is(err, agent.ErrNoSession) {
 				t.Errorf("a refused sign-in stored something: %v", err)
 			}
 			if got := h.sim.Stats().ByPath[biotsim.PathLogin]; got != 1 {
@@ -120,7 +120,7 @@ func TestMFALogin(t *testing.T) {
 func TestLogoutEndsTheSessionEverywhere(t *testing.T) {
 	h := start(t, options{})
 	h.login()
-	stored, err := h.store.Load(context.Background(), h.sim.URL())
+	stored, err := h.stored()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestLogoutEndsTheSessionEverywhere(t *testing.T) {
 	if _, err := h.agent.Token(context.Background(), 0); agent.KindOf(err) != agent.KindSignedOut {
 		t.Errorf("Token after sign-out = %v, want signed_out", err)
 	}
-	if _, err := h.store.Load(context.Background(), h.sim.URL()); !errors.Is(err, agent.ErrNoSession) {
+	if _, err := h.stored(); !errors.Is(err, agent.ErrNoSession) {
 		t.Errorf("the stored session survived the sign-out: %v", err)
 	}
 	if _, err := h.client.Refresh(context.Background(), stored.RefreshToken); err == nil {

@@ -15,7 +15,7 @@ import (
 func TestBackgroundRefreshRotatesTheSession(t *testing.T) {
 	h := start(t, options{sim: biotsim.Config{AccessTTL: 2 * time.Second, RefreshTTL: time.Minute}})
 	first := h.login()
-	firstStored, _ := h.store.Load(context.Background(), h.sim.URL())
+	firstStored, _ := h.stored()
 
 	// Three rotations, each on its own, ahead of expiry.
 	last := first
@@ -36,7 +36,7 @@ func TestBackgroundRefreshRotatesTheSession(t *testing.T) {
 	if st.Refreshes < 3 || st.RefreshReuse != 0 || st.RefreshesRejected != 0 {
 		t.Errorf("BioT saw %d refreshes, %d rejected, %d reuses; want >= 3, 0, 0", st.Refreshes, st.RefreshesRejected, st.RefreshReuse)
 	}
-	stored, err := h.store.Load(context.Background(), h.sim.URL())
+	stored, err := h.stored()
 	if err != nil || stored.RefreshToken == firstStored.RefreshToken {
 		t.Errorf("the store does not hold the rotated refresh token (%v)", err)
 	}
@@ -161,7 +161,7 @@ func TestRejectedRefreshNeedsLogin(t *testing.T) {
 	if _, err := h.agent.Token(context.Background(), 0); agent.KindOf(err) != agent.KindNeedsLogin {
 		t.Errorf("Token afterwards = %v, want needs_login", err)
 	}
-	if _, err := h.store.Load(context.Background(), h.sim.URL()); err == nil {
+	if _, err := h.stored(); err == nil {
 		t.Errorf("the dead session is still stored")
 	}
 	if st := h.agent.Status(); st.Username != user {
@@ -299,13 +299,13 @@ type slowStore struct {
 	release chan struct{}
 }
 
-func (s slowStore) Load(ctx context.Context, baseURL string) (agent.Session, error) {
+func (s slowStore) Load(ctx context.Context, key agent.Key) (agent.Session, error) {
 	select {
 	case <-s.release:
 	case <-ctx.Done():
 		return agent.Session{}, ctx.Err()
 	}
-	return s.Store.Load(ctx, baseURL)
+	return s.Store.Load(ctx, key)
 }
 
 // restartBehindSlowStore signs in, stops the agent, and starts a second one

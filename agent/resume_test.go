@@ -16,7 +16,7 @@ import (
 func TestResumeTakesASessionTheStoreGivesLate(t *testing.T) {
 	first := start(t, options{})
 	first.login()
-	saved, err := first.store.Load(context.Background(), first.sim.URL())
+	saved, err := first.stored()
 	if err != nil {
 		t.Fatal(err)
 	}

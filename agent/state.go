@@ -59,6 +59,9 @@ type Status struct {
 // Event is published on every change of the session. Seq grows by one with
 // each event, so a subscriber that dropped some can tell.
 type Event struct {
-	Seq    uint64
-	Status Status
+	// Removed says, in the events of [Environments], that the environment
+	// is no longer configured; Status is its last.
+	Removed bool
+	Seq     uint64
+	Status  Status
 }
