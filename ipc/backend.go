@@ -6,11 +6,23 @@ import (
 )
 
 // Backend is what the local API needs from the agent, in the API's own
-// types; internal/localapi adapts the agent to it, and tests pass a fake.
-// Errors that are an [*Error] are answered with their Code (and the
-// status the package documentation gives it); any other error is answered
-// as "internal", its detail only logged.
+// types: its environments. internal/localapi adapts the agent to it, and
+// tests pass a fake. Errors that are an [*Error] are answered with their
+// Code (and the status the package documentation gives it); any other
+// error is answered as "internal", its detail only logged.
 type Backend interface {
+	// Session returns the session of the environment named env or, for
+	// "", of the default environment (else the only one). It answers an
+	// *Error of CodeUnknownEnvironment or CodeEnvironmentRequired when
+	// there is no such environment.
+	Session(env string) (Session, error)
+	// Environments returns every environment's status, sorted by name,
+	// and the default environment's name ("" when there is none).
+	Environments() (statuses []Status, def string)
+}
+
+// Session is one environment's session, as the local API needs it.
+type Session interface {
 	// Token returns an access token valid for at least minValid (0: the
 	// agent's default margin), refreshing it first if needed.
 	Token(ctx context.Context, minValid time.Duration) (Token, error)

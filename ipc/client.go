@@ -19,6 +19,9 @@ import (
 type Client struct {
 	Path string       // the socket; empty means SocketPath()
 	HTTP *http.Client // optional; must dial the socket (see NewClient)
+	// Env names the environment every call is for; empty means the
+	// agent's default (the configured default, else the only one).
+	Env string
 
 	once sync.Once
 	def  *http.Client
@@ -97,6 +100,16 @@ func (c *Client) Status(ctx context.Context) (StatusResponse, error) {
 		return StatusResponse{}, err
 	}
 	return decodeJSON[StatusResponse](body)
+}
+
+// Environments lists every configured environment's status, and which is
+// the default.
+func (c *Client) Environments(ctx context.Context) (Environments, error) {
+	body, err := c.call(ctx, http.MethodGet, "/v1/environments", nil, nil, "application/json", callTimeout)
+	if err != nil {
+		return Environments{}, err
+	}
+	return decodeJSON[Environments](body)
 }
 
 // Login signs in. An *Error with Code [CodeMFARequired] means BioT sent an
@@ -227,6 +240,9 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in a
 	}
 	req.Header.Set("Accept", accept)
 	req.Header.Set("User-Agent", "biot-agent-client")
+	if c.Env != "" {
+		req.Header.Set(EnvHeader, c.Env)
+	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

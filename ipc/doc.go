@@ -28,6 +28,14 @@
 // browser may drive the socket. Every answer carries Cache-Control: no-store.
 // Request bodies are limited to 64 KiB and headers to 16 KiB.
 //
+// The agent serves several BioT environments, each a name (dev, prod, …),
+// a BioT URL and one account, each with its own session. Every endpoint
+// but /v1/environments acts on one: the one named by ?env=NAME, else by a
+// Biot-Env: NAME header (for tools that cannot change the query), else the
+// default environment (the configured default, else the only one). A name
+// that is not configured is answered 404 unknown_environment; no name and
+// no default, 400 environment_required; two that differ, 400 bad_request.
+//
 //	GET  /v1/token   200 a Token as JSON, or with Accept: text/plain the
 //	                 token alone, without a trailing newline.
 //	                 ?min_valid=5m  token valid for at least this (0 < d <= 24h)
@@ -39,13 +47,18 @@
 //	                                early when the session moves into
 //	                                signed_out (a logout) or needs_login (a
 //	                                rejected refresh), with that error.
-//	GET  /v1/status  200 Status fields plus "version" (StatusResponse).
+//	GET  /v1/status  200 Status fields plus "version" (StatusResponse);
+//	                 "env" names the environment.
 //	POST /v1/login   {"username","password"}, {"code"} (the SMS code) or
-//	                 {"resend":true}; 200 and the new status.
+//	                 {"resend":true}, each with an optional "env"; 200 and
+//	                 the new status.
 //	POST /v1/logout  200 and the new status.
 //	GET  /v1/events  text/event-stream: "data: <an Event as JSON>" for the
 //	                 current status (seq 0), then one per change, and a
-//	                 ": heartbeat" comment every 30 s.
+//	                 ": heartbeat" comment every 30 s. Every event carries
+//	                 "env".
+//	GET  /v1/environments  200 every environment's status, by name, and
+//	                 the default's name (Environments).
 //
 // # Errors
 //
@@ -68,6 +81,10 @@
 //	bad_request              400  malformed query or body
 //	forbidden                403  another user, or a request from a browser
 //	not_found                404  no such endpoint
+//	unknown_environment      404  no environment of that name is configured;
+//	                              the message lists those that are
+//	environment_required     400  no environment named and no default: name
+//	                              one (the message lists them), or add one
 //	method_not_allowed       405  with an Allow header
 //	internal                 500  anything else; the detail is in the log
 //

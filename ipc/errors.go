@@ -26,6 +26,9 @@ const (
 	CodeMethodNotAllowed Code = "method_not_allowed"      // endpoint exists, method does not
 	CodeInternal         Code = "internal"                // the agent failed; its log says why
 
+	CodeUnknownEnvironment  Code = "unknown_environment"  // no environment of that name is configured
+	CodeEnvironmentRequired Code = "environment_required" // no name given, and no default to fall back on
+
 	// CodeHTTPError is the client's own: the answer was not the agent's
 	// JSON (net/http itself refused the request, or something else
 	// listens on the socket). No agent sends it.
@@ -69,18 +72,21 @@ func badRequest(msg string) *Error {
 // codeStatus is the HTTP status of each code; see the package
 // documentation for why each was chosen.
 var codeStatus = map[Code]int{
-	CodeSignedOut:        http.StatusUnauthorized,
-	CodeNeedsLogin:       http.StatusUnauthorized,
-	CodeMFARequired:      http.StatusUnauthorized,
-	CodeLoginFailed:      http.StatusUnauthorized,
-	CodePasswordReset:    http.StatusForbidden,
-	CodeLocked:           http.StatusLocked,
-	CodeOffline:          http.StatusServiceUnavailable,
-	CodeWaitTimeout:      http.StatusGatewayTimeout,
-	CodeBadRequest:       http.StatusBadRequest,
-	CodeForbidden:        http.StatusForbidden,
-	CodeNotFound:         http.StatusNotFound,
-	CodeMethodNotAllowed: http.StatusMethodNotAllowed,
+	CodeSignedOut:     http.StatusUnauthorized,
+	CodeNeedsLogin:    http.StatusUnauthorized,
+	CodeMFARequired:   http.StatusUnauthorized,
+	CodeLoginFailed:   http.StatusUnauthorized,
+	CodePasswordReset: http.StatusForbidden,
+	CodeLocked:        http.StatusLocked,
+	CodeOffline:       http.StatusServiceUnavailable,
+	CodeWaitTimeout:   http.StatusGatewayTimeout,
+	CodeBadRequest:    http.StatusBadRequest,
+
+	CodeUnknownEnvironment:  http.StatusNotFound,
+	CodeEnvironmentRequired: http.StatusBadRequest,
+	CodeForbidden:           http.StatusForbidden,
+	CodeNotFound:            http.StatusNotFound,
+	CodeMethodNotAllowed:    http.StatusMethodNotAllowed,
 }
 
 // codeDefault is the message of an error that came without one.

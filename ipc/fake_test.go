@@ -3,6 +3,7 @@ package ipc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -206,4 +207,21 @@ func (fb *fakeBackend) tokenCallCount() int {
 	fb.mu.Lock()
 	defer fb.mu.Unlock()
 	return fb.tokenCalls
+}
+
+// oneEnv serves fb as the only environment, named "default", as the agent
+// does with a BioT URL given alone.
+type oneEnv struct{ fb *fakeBackend }
+
+func (o oneEnv) Session(name string) (Session, error) {
+	if name == "" || name == "default" {
+		return o.fb, nil
+	}
+	return nil, &Error{Code: CodeUnknownEnvironment, Message: fmt.Sprintf("no environment named %q; configured: default", name)}
+}
+
+func (o oneEnv) Environments() ([]Status, string) {
+	st := o.fb.Status()
+	st.Env = "default"
+	return []Status{st}, "default"
 }

@@ -29,7 +29,7 @@ func FuzzHandler(f *testing.F) {
 	states := []State{StateSignedIn, StateSignedOut, StateOffline, StateNeedsLogin}
 	f.Fuzz(func(t *testing.T, state uint8, method, path, query, hname, hvalue string, body []byte) {
 		fb := newFakeBackend(states[int(state)%len(states)])
-		s := &Server{Backend: fb, Version: "fuzz"}
+		s := &Server{Backend: oneEnv{fb}, Version: "fuzz"}
 		s.init()
 		// A finished context ends long polls and event streams at once,
 		// as a client that went away would.

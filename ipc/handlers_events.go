@@ -15,7 +15,12 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	// it, noticed by the server's background read.
 	_ = rc.SetReadDeadline(time.Time{})
 	// The subscription's first event is the current status.
-	events, cancel := s.Backend.Subscribe()
+	sess, err := s.session(r, queryOf(r), "")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	events, cancel := sess.Subscribe()
 	defer cancel()
 	first, ok := <-events
 	if !ok {
@@ -44,7 +49,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return send(append(append([]byte("data: "), b...), '\n', '\n'))
 	}
 
-	if !sendEvent(Event{Status: first.Status}) { // seq 0: a snapshot, not a change
+	if !sendEvent(Event{Env: first.Env, Status: first.Status}) { // seq 0: a snapshot, not a change
 		return
 	}
 	every := s.heartbeat

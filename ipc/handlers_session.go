@@ -11,16 +11,31 @@ import (
 
 // handleStatus answers GET /v1/status.
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.status())
+	sess, err := s.session(r, queryOf(r), "")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.status(sess))
 }
 
-func (s *Server) status() StatusResponse {
-	return StatusResponse{Status: s.Backend.Status(), Version: s.Version}
+func (s *Server) status(sess Session) StatusResponse {
+	return StatusResponse{Status: sess.Status(), Version: s.Version}
+}
+
+// handleEnvironments answers GET /v1/environments.
+func (s *Server) handleEnvironments(w http.ResponseWriter, r *http.Request) {
+	statuses, def := s.Backend.Environments()
+	if statuses == nil {
+		statuses = []Status{}
+	}
+	writeJSON(w, http.StatusOK, Environments{Default: def, Environments: statuses})
 }
 
 // loginRequest is the body of POST /v1/login, in one of three forms:
 // {"username","password"}, {"code"} or {"resend":true}.
 type loginRequest struct {
+	Env      string `json:"env,omitempty"`
 	Username string `json:"username"`
 	Password string `json:"password"`
 	Code     string `json:"code"`
@@ -35,20 +50,24 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	sess, err := s.session(r, queryOf(r), req.Env)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	allowTime(w, requestBudget)
 	ctx, cancel := context.WithTimeout(r.Context(), requestBudget)
 	defer cancel()
-	var err error
 	switch {
 	case req.Username != "" && req.Password != "" && req.Code == "" && !req.Resend:
 		s.log().Info("sign-in requested")
-		err = s.Backend.Login(ctx, req.Username, req.Password)
+		err = sess.Login(ctx, req.Username, req.Password)
 	case req.Code != "" && req.Username == "" && req.Password == "" && !req.Resend:
 		s.log().Info("SMS code submitted")
-		err = s.Backend.SubmitMFA(ctx, req.Code)
+		err = sess.SubmitMFA(ctx, req.Code)
 	case req.Resend && req.Username == "" && req.Password == "" && req.Code == "":
 		s.log().Info("SMS code resend requested")
-		err = s.Backend.ResendMFA(ctx)
+		err = sess.ResendMFA(ctx)
 	default:
 		err = badRequest(`send {"username","password"}, {"code"} or {"resend":true}`)
 	}
@@ -56,7 +75,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.status())
+	writeJSON(w, http.StatusOK, s.status(sess))
 }
 
 // handleLogout answers POST /v1/logout with the new status.
@@ -66,15 +85,20 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, bodyError(err))
 		return
 	}
+	sess, err := s.session(r, queryOf(r), "")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	allowTime(w, requestBudget)
 	ctx, cancel := context.WithTimeout(r.Context(), requestBudget)
 	defer cancel()
 	s.log().Info("sign-out requested")
-	if err := s.Backend.Logout(ctx); err != nil {
+	if err := sess.Logout(ctx); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.status())
+	writeJSON(w, http.StatusOK, s.status(sess))
 }
 
 // decodeBody reads one JSON object from body into v. Its errors never

@@ -21,8 +21,9 @@ const (
 // handleToken answers GET /v1/token[?min_valid=5m][&wait=30s].
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	var minValid, wait time.Duration
+	var q url.Values
 	if r.URL.RawQuery != "" { // most requests have none: skip parsing
-		q := r.URL.Query()
+		q = r.URL.Query()
 		var err error
 		if minValid, err = durationParam(q, "min_valid", false, maxMinValid); err != nil {
 			s.writeError(w, r, err)
@@ -37,11 +38,16 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	// deadline the router set. Only a request that may wait for a refresh
 	// or a sign-in moves the connection's deadlines (each move is a runtime
 	// timer reset: a measurable part of a token's cost).
-	tok, ok := s.Backend.CurrentToken(minValid)
+	sess, err := s.session(r, q, "")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	tok, ok := sess.CurrentToken(minValid)
 	if !ok {
 		allowTime(w, wait+requestBudget)
 		var err error
-		if tok, err = s.waitToken(r.Context(), minValid, wait); err != nil {
+		if tok, err = s.waitToken(r.Context(), sess, minValid, wait); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -160,27 +166,27 @@ func waitable(err error) bool {
 // rejected refresh answers them with needs_login. An event that leaves the
 // state where it was (a sign-in in progress while signed out, say) does not
 // end it, so a client can wait for the person to sign in.
-func (s *Server) waitToken(ctx context.Context, minValid, wait time.Duration) (Token, error) {
+func (s *Server) waitToken(ctx context.Context, sess Session, minValid, wait time.Duration) (Token, error) {
 	if wait == 0 {
 		// No deadline of its own: allowTime bounded the request by
 		// requestBudget already (its read deadline cancels ctx), and a
 		// timer per request is a measurable part of a token's cost.
-		return s.Backend.Token(ctx, minValid)
+		return sess.Token(ctx, minValid)
 	}
 	// The state the wait starts from comes with the subscription itself:
 	// a logout that lands right after it is an event on the channel,
 	// never a state the wait mistakes for where it began.
-	events, cancel := s.Backend.Subscribe()
+	events, cancel := sess.Subscribe()
 	defer cancel()
 	first, ok := <-events
 	if !ok {
-		return s.token(ctx, minValid)
+		return token(ctx, sess, minValid)
 	}
 	last := first.Status.State
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	for {
-		tok, err := s.token(ctx, minValid)
+		tok, err := token(ctx, sess, minValid)
 		if err == nil || !waitable(err) {
 			return tok, err
 		}
@@ -208,10 +214,10 @@ func (s *Server) waitToken(ctx context.Context, minValid, wait time.Duration) (T
 	}
 }
 
-func (s *Server) token(ctx context.Context, minValid time.Duration) (Token, error) {
+func token(ctx context.Context, sess Session, minValid time.Duration) (Token, error) {
 	ctx, cancel := context.WithTimeout(ctx, requestBudget)
 	defer cancel()
-	return s.Backend.Token(ctx, minValid)
+	return sess.Token(ctx, minValid)
 }
 
 // stateError is the error a waiting client gets when the session moved to

@@ -62,7 +62,7 @@ func startAgent(t *testing.T, state State, opts ...agentOption) *testAgent {
 		client: NewClient(path),
 		served: make(chan error, 1),
 	}
-	ta.srv.Backend = ta.fb
+	ta.srv.Backend = oneEnv{ta.fb}
 	for _, o := range opts {
 		o(ta.srv)
 	}

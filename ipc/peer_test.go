@@ -75,7 +75,7 @@ func TestPeerFromAnotherUserIsRefused(t *testing.T) {
 	}
 	logs := &testkit.SyncBuffer{}
 	fb := newFakeBackend(StateSignedIn)
-	srv := &Server{Backend: fb, Logger: newTestLogger(logs)}
+	srv := &Server{Backend: oneEnv{fb}, Logger: newTestLogger(logs)}
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 

@@ -3,10 +3,12 @@ package ipc
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -99,6 +101,8 @@ func (s *Server) handler() http.Handler {
 		"/v1/login":  {http.MethodPost: s.handleLogin},
 		"/v1/logout": {http.MethodPost: s.handleLogout},
 		"/v1/events": {http.MethodGet: s.handleEvents},
+
+		"/v1/environments": {http.MethodGet: s.handleEnvironments},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The request log costs a clock reading and a wrapper: only when
@@ -218,3 +222,33 @@ func (r *statusRecorder) WriteString(s string) (int, error) {
 }
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// EnvHeader names the environment a request is for, for tools that cannot
+// change the query (env=NAME); the query wins when both are given.
+const EnvHeader = "Biot-Env"
+
+// session finds the environment a request names: env= in the query, else
+// the Biot-Env header, else fromBody (a field of a JSON body), else the
+// default. Two that name different environments are refused: a script
+// must never act somewhere it did not mean to.
+func (s *Server) session(r *http.Request, q url.Values, fromBody string) (Session, error) {
+	name := ""
+	for _, n := range []string{q.Get("env"), r.Header.Get(EnvHeader), fromBody} {
+		switch {
+		case n == "" || n == name:
+		case name == "":
+			name = n
+		default:
+			return nil, badRequest(fmt.Sprintf("the request names two environments, %q and %q", name, n))
+		}
+	}
+	return s.Backend.Session(name)
+}
+
+// queryOf parses the query only when there is one.
+func queryOf(r *http.Request) url.Values {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	return r.URL.Query()
+}

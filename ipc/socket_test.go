@@ -161,7 +161,7 @@ func TestListenRemovesStaleSocket(t *testing.T) {
 	old.Close()
 
 	l := listenT(t, path)
-	srv := &Server{Backend: newFakeBackend(StateSignedIn)}
+	srv := &Server{Backend: oneEnv{newFakeBackend(StateSignedIn)}}
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Shutdown(t.Context()) })
 	if _, err := NewClient(path).Status(t.Context()); err != nil {

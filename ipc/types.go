@@ -44,6 +44,7 @@ type StoreInfo struct {
 
 // Status is a snapshot of the session. It holds no secret.
 type Status struct {
+	Env              string         `json:"env,omitempty"` // the environment's name
 	State            State          `json:"state"`
 	Message          string         `json:"message,omitempty"` // why the session is in this state, in words
 	Username         string         `json:"username,omitempty"`
@@ -70,5 +71,13 @@ type StatusResponse struct {
 // the first event of a stream, the status when it began, has Seq 0.
 type Event struct {
 	Seq    uint64 `json:"seq"`
+	Env    string `json:"env"` // the environment the event is of
 	Status Status `json:"status"`
+}
+
+// Environments is the answer of GET /v1/environments: every configured
+// environment's status, by name, and which is the default.
+type Environments struct {
+	Default      string   `json:"default,omitempty"`
+	Environments []Status `json:"environments"`
 }

@@ -14,13 +14,13 @@ func TestWireJSON(t *testing.T) {
 	at := time.Date(2026, 11, 28, 9, 30, 15, 123456789, time.UTC)
 	ref, next := at.Add(time.Hour), at.Add(-time.Minute)
 	full := Status{
-		State: StateOffline, Message: "m", Username: "u", UserID: "id", OrganizationID: "o", BaseURL: "https://b",
+		Env: "dev", State: StateOffline, Message: "m", Username: "u", UserID: "id", OrganizationID: "o", BaseURL: "https://b",
 		AccessExpiresAt: &at, RefreshExpiresAt: &ref, NextRefreshAt: &next,
 		LastRefresh: &RefreshResult{Time: at, OK: false, Error: "e"},
 		MFAPending:  true,
 		Store:       StoreInfo{Kind: "memory", Persistent: true, Problem: "p"},
 	}
-	const fullJSON = `{"state":"offline","message":"m","username":"u","userId":"id","organizationId":"o","baseURL":"https://b",` +
+	const fullJSON = `{"env":"dev","state":"offline","message":"m","username":"u","userId":"id","organizationId":"o","baseURL":"https://b",` +
 		`"accessExpiresAt":"2026-11-28T09:30:15.123456789Z","refreshExpiresAt":"2026-11-28T10:30:15.123456789Z",` +
 		`"lastRefresh":{"time":"2026-11-28T09:30:15.123456789Z","ok":false,"error":"e"},` +
 		`"nextRefreshAt":"2026-11-28T09:29:15.123456789Z","mfaPending":true,"store":{"kind":"memory","persistent":true,"problem":"p"}`
@@ -35,8 +35,11 @@ func TestWireJSON(t *testing.T) {
 			`{"token":"","expiresAt":"0001-01-01T00:00:00Z","userId":"","username":"","organizationId":"","baseURL":""}`},
 		{"status", StatusResponse{Status: full, Version: "v"}, fullJSON + `,"version":"v"}`},
 		{"empty status", StatusResponse{}, `{"state":"","store":{"kind":"","persistent":false},"version":""}`},
-		{"event", Event{Seq: 3, Status: full}, `{"seq":3,"status":` + fullJSON + `}}`},
-		{"empty event", Event{}, `{"seq":0,"status":{"state":"","store":{"kind":"","persistent":false}}}`},
+		{"event", Event{Seq: 3, Env: "dev", Status: full}, `{"seq":3,"env":"dev","status":` + fullJSON + `}}`},
+		{"empty event", Event{}, `{"seq":0,"env":"","status":{"state":"","store":{"kind":"","persistent":false}}}`},
+		{"environments", Environments{Default: "dev", Environments: []Status{{Env: "dev", State: StateSignedOut}}},
+			`{"default":"dev","environments":[{"env":"dev","state":"signed_out","store":{"kind":"","persistent":false}}]}`},
+		{"no environment yet", Environments{Environments: []Status{}}, `{"environments":[]}`},
 		{"refresh that went well", RefreshResult{Time: at, OK: true}, `{"time":"2026-11-28T09:30:15.123456789Z","ok":true}`},
 	}
 	for _, tt := range tests {

@@ -9,18 +9,47 @@ import (
 	"biot-agent/ipc"
 )
 
-// Backend is an *agent.Agent in the local API's types. Its methods are
-// the agent's, converted; it is safe for concurrent use.
+// Backend is the agent's environments in the local API's types; it is
+// safe for concurrent use.
 type Backend struct {
-	a *agent.Agent
+	envs *agent.Environments
 }
 
 var _ ipc.Backend = (*Backend)(nil)
 
-// New returns the local API's backend for a.
-func New(a *agent.Agent) *Backend { return &Backend{a: a} }
+// New returns the local API's backend for envs.
+func New(envs *agent.Environments) *Backend { return &Backend{envs: envs} }
 
-func (b *Backend) Token(ctx context.Context, minValid time.Duration) (ipc.Token, error) {
+// Session returns the session of the environment named env ("" for the
+// default).
+func (b *Backend) Session(env string) (ipc.Session, error) {
+	a, err := b.envs.Get(env)
+	if err != nil {
+		return nil, apiError(err)
+	}
+	return Session(a), nil
+}
+
+// Environments returns every environment's status, and the default's name.
+func (b *Backend) Environments() ([]ipc.Status, string) {
+	sts := b.envs.Statuses()
+	out := make([]ipc.Status, len(sts))
+	for i, st := range sts {
+		out[i] = status(st)
+	}
+	return out, b.envs.Default()
+}
+
+// session is one *agent.Agent in the local API's types. Its methods are the
+// agent's, converted.
+type session struct {
+	a *agent.Agent
+}
+
+// Session returns a as the local API's session of its environment.
+func Session(a *agent.Agent) ipc.Session { return &session{a: a} }
+
+func (b *session) Token(ctx context.Context, minValid time.Duration) (ipc.Token, error) {
 	tok, err := b.a.Token(ctx, minValid)
 	if err != nil {
 		return ipc.Token{}, apiError(err)
@@ -28,26 +57,26 @@ func (b *Backend) Token(ctx context.Context, minValid time.Duration) (ipc.Token,
 	return ipc.Token(tok), nil
 }
 
-func (b *Backend) CurrentToken(minValid time.Duration) (ipc.Token, bool) {
+func (b *session) CurrentToken(minValid time.Duration) (ipc.Token, bool) {
 	tok, ok := b.a.CurrentToken(minValid)
 	return ipc.Token(tok), ok
 }
 
-func (b *Backend) Status() ipc.Status { return status(b.a.Status()) }
+func (b *session) Status() ipc.Status { return status(b.a.Status()) }
 
-func (b *Backend) Login(ctx context.Context, username, password string) error {
+func (b *session) Login(ctx context.Context, username, password string) error {
 	return apiError(b.a.Login(ctx, username, password))
 }
 
-func (b *Backend) SubmitMFA(ctx context.Context, code string) error {
+func (b *session) SubmitMFA(ctx context.Context, code string) error {
 	return apiError(b.a.SubmitMFA(ctx, code))
 }
 
-func (b *Backend) ResendMFA(ctx context.Context) error {
+func (b *session) ResendMFA(ctx context.Context) error {
 	return apiError(b.a.ResendMFA(ctx))
 }
 
-func (b *Backend) Logout(ctx context.Context) error {
+func (b *session) Logout(ctx context.Context) error {
 	return apiError(b.a.Logout(ctx))
 }
 
@@ -60,7 +89,7 @@ const eventBuffer = 16
 // oldest event makes room, so the reader always ends up with the latest.
 // The cancel function ends the agent's subscription, then returns once the
 // channel is closed.
-func (b *Backend) Subscribe() (<-chan ipc.Event, func()) {
+func (b *session) Subscribe() (<-chan ipc.Event, func()) {
 	in, stop := b.a.Subscribe()
 	out := make(chan ipc.Event, eventBuffer)
 	done := make(chan struct{})
@@ -68,7 +97,7 @@ func (b *Backend) Subscribe() (<-chan ipc.Event, func()) {
 		defer close(done)
 		defer close(out)
 		for ev := range in {
-			sendLatest(out, ipc.Event{Seq: ev.Seq, Status: status(ev.Status)})
+			sendLatest(out, ipc.Event{Seq: ev.Seq, Env: ev.Status.Env, Status: status(ev.Status)})
 		}
 	}()
 	var once sync.Once

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 // emptyStore holds no session: the agent starts signed out.
 type emptyStore struct{}
 
-func (emptyStore) Load(context.Context, string) (agent.Session, error) {
+func (emptyStore) Load(context.Context, agent.Key) (agent.Session, error) {
 	return agent.Session{}, agent.ErrNoSession
 }
 func (emptyStore) Save(context.Context, agent.Session) error { return nil }
@@ -27,7 +28,7 @@ func (emptyStore) Info() agent.StoreInfo                     { return agent.Stor
 // BioT (its address answers nothing): what it can do without it is what
 // is tested here; the whole way, through a simulated BioT and the socket,
 // is internal/cli's end-to-end tests.
-func signedOutAgent(t *testing.T) *Backend {
+func signedOutAgent(t *testing.T) ipc.Session {
 	t.Helper()
 	bc, err := biot.New("https://127.0.0.1:9", nil, "test")
 	if err != nil {
@@ -41,7 +42,7 @@ func signedOutAgent(t *testing.T) *Backend {
 	ran := make(chan struct{})
 	go func() { _ = a.Run(ctx); close(ran) }()
 	t.Cleanup(func() { cancel(); <-ran })
-	b := New(a)
+	b := Session(a)
 	// Token waits for the agent to look at its store: past it, only the
 	// tests change the session.
 	if _, err := b.Token(t.Context(), 0); err == nil {
@@ -130,5 +131,30 @@ func TestSubscribeSlowReaderGetsTheLatest(t *testing.T) {
 	// Held at most: the agent's buffer, the adapter's, and one in hand.
 	if most := 2*eventBuffer + 1; len(got) > most || got[len(got)-1] != latest.Seq {
 		t.Errorf("read seqs %v, want at most %d ending with %d", got, most, latest.Seq)
+	}
+}
+
+// The environments arrive by name, with the agent's errors as the API's.
+func TestEnvironmentsArriveByName(t *testing.T) {
+	envs, err := agent.NewEnvironments(agent.Config{Store: emptyStore{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
+		func(url string) (*biot.Client, error) { return biot.New(url, nil, "test") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := envs.Set([]agent.Env{{Name: "dev", URL: "https://127.0.0.1:9"}, {Name: "prod", URL: "https://127.0.0.2:9"}}, "prod"); err != nil {
+		t.Fatal(err)
+	}
+	b := New(envs)
+	s, err := b.Session("")
+	if err != nil || s.Status().Env != "prod" {
+		t.Fatalf("Session(\"\") = %v, %v; want prod, the default", s, err)
+	}
+	var ie *ipc.Error
+	if _, err := b.Session("staging"); !errors.As(err, &ie) || ie.Code != ipc.CodeUnknownEnvironment || !strings.Contains(ie.Message, "dev, prod") {
+		t.Fatalf("Session(staging) = %#v, want unknown_environment naming dev and prod", err)
+	}
+	list, def := b.Environments()
+	if def != "prod" || len(list) != 2 || list[0].Env != "dev" || list[1].BaseURL != "https://127.0.0.2:9" {
+		t.Errorf("Environments() = %+v, %q", list, def)
 	}
 }

@@ -15,6 +15,7 @@ import (
 // status is st in the local API's types.
 func status(st agent.Status) ipc.Status {
 	out := ipc.Status{
+		Env:              st.Env,
 		State:            ipc.State(st.State),
 		Message:          st.Message,
 		Username:         st.Username,
@@ -44,6 +45,9 @@ var kindCode = map[agent.Kind]ipc.Code{
 	agent.KindLoginFailed:   ipc.CodeLoginFailed,
 	agent.KindOffline:       ipc.CodeOffline,
 	agent.KindBadRequest:    ipc.CodeBadRequest,
+
+	agent.KindUnknownEnvironment:  ipc.CodeUnknownEnvironment,
+	agent.KindEnvironmentRequired: ipc.CodeEnvironmentRequired,
 }
 
 // apiError turns an *agent.Error into the *ipc.Error the server answers
