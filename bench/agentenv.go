@@ -86,7 +86,7 @@ func StartAgent(ctx context.Context, dir string, o AgentOptions) (*AgentEnv, err
 	runCtx, cancel := context.WithCancel(context.Background())
 	e := &AgentEnv{Sim: sim, Agent: a, Client: bc, Socket: path, cancel: cancel,
 		ran: make(chan struct{}), served: make(chan error, 1),
-		srv: &ipc.Server{Backend: localapi.New(a), Version: "bench", Logger: log}}
+		srv: &ipc.Server{Backend: localapi.One(a), Version: "bench", Logger: log}}
 	go func() { e.served <- e.srv.Serve(l) }()
 	go func() { _ = a.Run(runCtx); close(e.ran) }()
 	if err := a.Login(ctx, benchUser, benchPassword); err != nil {

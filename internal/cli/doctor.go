@@ -16,6 +16,7 @@ func doctorCmd() *command {
 	)
 	return &command{
 		name:    "doctor",
+		oneEnv:  true,
 		summary: "check the agent, the desktop and BioT, and say what to fix",
 		usage:   "[--json] [--url URL]",
 		help: `Checks what the agent needs and prints one line each, with a fix where

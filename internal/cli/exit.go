@@ -52,7 +52,7 @@ func exitCode(err error) int {
 			return exitSignIn
 		case ipc.CodeOffline:
 			return exitOffline
-		case ipc.CodeBadRequest:
+		case ipc.CodeBadRequest, ipc.CodeUnknownEnvironment, ipc.CodeEnvironmentRequired:
 			return exitUsage
 		}
 	}

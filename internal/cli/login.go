@@ -23,6 +23,7 @@ func loginCmd() *command {
 	)
 	return &command{
 		name:    "login",
+		oneEnv:  true,
 		summary: "sign the running agent in to BioT",
 		usage:   "[--username U] [--password-stdin | --code-stdin]",
 		help: `Signs the running agent in. On a terminal it asks for what it needs: the
@@ -48,7 +49,10 @@ is never retried on its own: BioT locks an account after repeated failures.`,
 			if passwordStdin && codeStdin {
 				return usagef("--password-stdin and --code-stdin do not go together")
 			}
-			c := client()
+			c, err := e.client()
+			if err != nil {
+				return err
+			}
 			if codeStdin {
 				code, err := readSecret(e.stdin)
 				if err != nil {
@@ -84,7 +88,7 @@ is never retried on its own: BioT locks an account after repeated failures.`,
 			default:
 				return usagef("no terminal to ask for the password: pipe it in with --password-stdin")
 			}
-			err := c.Login(ctx, username, password)
+			err = c.Login(ctx, username, password)
 			if code(err) == ipc.CodeMFARequired && tty != nil {
 				fmt.Fprintln(e.stderr, messageOf(err))
 				for {
@@ -127,6 +131,7 @@ func finish(ctx context.Context, e *env, c *ipc.Client, err error) error {
 func logoutCmd() *command {
 	return &command{
 		name:    "logout",
+		oneEnv:  true,
 		summary: "sign out, here and at BioT",
 		usage:   "",
 		help: `Signs out: the agent forgets the session, removes it from the keyring and
@@ -135,7 +140,11 @@ ends it at BioT. Scripts waiting for a token are told at once.`,
 			if len(args) > 0 {
 				return usagef("logout takes no arguments")
 			}
-			if err := client().Logout(ctx); err != nil {
+			c, err := e.client()
+			if err != nil {
+				return err
+			}
+			if err := c.Logout(ctx); err != nil {
 				return err
 			}
 			fmt.Fprintln(e.stderr, "Signed out.")

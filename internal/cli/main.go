@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+
+	"biot-agent/ipc"
 )
 
 // env is what a command gets from the process: its streams. Commands never
@@ -18,6 +20,10 @@ import (
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+
+	// envName is the environment a command acts on, from -e/--env; see
+	// environment.
+	envName string
 }
 
 // command is one subcommand of biot-agent.
@@ -28,6 +34,8 @@ type command struct {
 	help    string // a paragraph or two for --help
 	run     func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 	flags   func(fs *flag.FlagSet)
+	// oneEnv: the command acts on one environment, which -e/--env names.
+	oneEnv bool
 }
 
 func commands() []*command {
@@ -75,6 +83,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(io.Discard)
 	if c.flags != nil {
 		c.flags(fs)
+	}
+	if c.oneEnv {
+		envFlags(fs, &e.envName)
 	}
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -129,6 +140,9 @@ func printCommandHelp(w io.Writer, c *command, fs *flag.FlagSet) {
 		if c.flags != nil {
 			c.flags(fs)
 		}
+		if c.oneEnv {
+			envFlags(fs, new(string))
+		}
 	}
 	var b strings.Builder
 	fs.SetOutput(&b)
@@ -136,4 +150,56 @@ func printCommandHelp(w io.Writer, c *command, fs *flag.FlagSet) {
 	if b.Len() > 0 {
 		fmt.Fprintf(w, "\nflags:\n%s", b.String())
 	}
+}
+
+// envFlags registers -e and --env, which name the environment a command
+// acts on.
+func envFlags(fs *flag.FlagSet, name *string) {
+	const usage = "the environment `NAME` to act on (default: $BIOT_ENV, else the configured default, else the only one)"
+	fs.StringVar(name, "env", "", usage)
+	fs.StringVar(name, "e", "", "short for --env")
+}
+
+// environment is the environment a command acts on: -e/--env, else
+// $BIOT_ENV, else "" (the agent's default). A name that cannot be one is a
+// usage error.
+func (e *env) environment() (string, error) {
+	name := e.envName
+	if name == "" {
+		name = os.Getenv("BIOT_ENV")
+	}
+	if name != "" && !validEnvName(name) {
+		return "", usagef("%q is not an environment name: lower-case letters, digits and dashes, 1 to 32, starting with a letter or digit", name)
+	}
+	return name, nil
+}
+
+// client is the ipc client for the agent's socket, for the environment the
+// command acts on. A bad socket path is reported when the client is used.
+func (e *env) client() (*ipc.Client, error) {
+	name, err := e.environment()
+	if err != nil {
+		return nil, err
+	}
+	path, err := ipc.SocketPath()
+	if err != nil {
+		path = "" // the client's error names the problem
+	}
+	c := ipc.NewClient(path)
+	c.Env = name
+	return c, nil
+}
+
+// validEnvName reports whether name can name an environment:
+// [a-z0-9][a-z0-9-]{0,31}.
+func validEnvName(name string) bool {
+	if name == "" || len(name) > 32 || name[0] == '-' {
+		return false
+	}
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

@@ -151,7 +151,7 @@ func build(ctx context.Context, log *slog.Logger, o runOptions) (p *program, err
 		store:    store,
 		fallback: fallback,
 		agent:    a,
-		server:   &ipc.Server{Backend: localapi.New(a), Version: Version(), Logger: log},
+		server:   &ipc.Server{Backend: localapi.One(a), Version: Version(), Logger: log},
 		cfg:      cfg,
 		headless: o.headless,
 		ready:    o.ready,

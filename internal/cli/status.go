@@ -17,6 +17,7 @@ func statusCmd() *command {
 	var asJSON bool
 	return &command{
 		name:    "status",
+		oneEnv:  true,
 		summary: "show who is signed in, until when, and how the last refresh went",
 		usage:   "[--json]",
 		help: `Shows the session of the running agent. The exit code tells the state:
@@ -28,7 +29,11 @@ func statusCmd() *command {
 			if len(args) > 0 {
 				return usagef("status takes no arguments")
 			}
-			st, err := client().Status(ctx)
+			c, err := e.client()
+			if err != nil {
+				return err
+			}
+			st, err := c.Status(ctx)
 			if err != nil {
 				return err
 			}

@@ -17,6 +17,7 @@ func tokenCmd() *command {
 	var o tokenFlags
 	return &command{
 		name:    "token",
+		oneEnv:  true,
 		summary: "print the current access token, for $(...) in scripts",
 		usage:   "[--min-valid D] [--wait D]",
 		help: `Prints the current access token alone on standard output, refreshed first
@@ -30,7 +31,11 @@ agent, 5 BioT is unreachable.
 			if len(args) > 0 {
 				return usagef("token takes no arguments")
 			}
-			tok, err := client().TokenString(ctx, o.options())
+			c, err := e.client()
+			if err != nil {
+				return err
+			}
+			tok, err := c.TokenString(ctx, o.options())
 			if err != nil {
 				return err
 			}
@@ -58,6 +63,7 @@ func execCmd() *command {
 	var o tokenFlags
 	return &command{
 		name:    "exec",
+		oneEnv:  true,
 		summary: "run a command with BIOT_TOKEN and BIOT_API_URL set",
 		usage:   "[--min-valid D] [--wait D] [--] COMMAND [ARGS...]",
 		help: `Runs COMMAND with the current access token in BIOT_TOKEN and the BioT
@@ -68,13 +74,20 @@ at the start: for long jobs, ask the agent again (biot-agent token) instead.`,
 			if len(args) == 0 {
 				return usagef("exec needs a command to run")
 			}
-			tok, err := client().Token(ctx, o.options())
+			c, err := e.client()
+			if err != nil {
+				return err
+			}
+			tok, err := c.Token(ctx, o.options())
 			if err != nil {
 				return err
 			}
 			cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 			cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
 			cmd.Env = append(os.Environ(), "BIOT_TOKEN="+tok.Token, "BIOT_API_URL="+tok.BaseURL)
+			if c.Env != "" {
+				cmd.Env = append(cmd.Env, "BIOT_ENV="+c.Env)
+			}
 			err = cmd.Run()
 			var ee *exec.ExitError
 			if errors.As(err, &ee) {
@@ -120,14 +133,4 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// client is the ipc client for the agent's socket. A bad socket path is
-// reported when the client is used.
-func client() *ipc.Client {
-	path, err := ipc.SocketPath()
-	if err != nil {
-		path = "" // the client's error names the problem
-	}
-	return ipc.NewClient(path)
 }

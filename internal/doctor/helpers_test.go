@@ -131,7 +131,7 @@ func (p *person) startAgent(t *testing.T) *runningAgent {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &ipc.Server{Backend: localapi.New(a), Version: "v9.9.9-test", Logger: log}
+	srv := &ipc.Server{Backend: localapi.One(a), Version: "v9.9.9-test", Logger: log}
 	ctx, cancel := context.WithCancel(context.Background())
 	ran, served := make(chan struct{}), make(chan struct{})
 	go func() { a.Run(ctx); close(ran) }()

@@ -2,6 +2,7 @@ package localapi
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -123,4 +124,21 @@ func sendLatest(ch chan ipc.Event, ev ipc.Event) {
 		default:
 		}
 	}
+}
+
+// One serves a alone, as the only environment: for programs and tests that
+// run a single agent.
+func One(a *agent.Agent) ipc.Backend { return one{a} }
+
+type one struct{ a *agent.Agent }
+
+func (o one) Session(env string) (ipc.Session, error) {
+	if env != "" && env != o.a.Env() {
+		return nil, &ipc.Error{Code: ipc.CodeUnknownEnvironment, Message: fmt.Sprintf("no environment named %q; configured: %s", env, o.a.Env())}
+	}
+	return Session(o.a), nil
+}
+
+func (o one) Environments() ([]ipc.Status, string) {
+	return []ipc.Status{status(o.a.Status())}, o.a.Env()
 }
