@@ -44,7 +44,7 @@ func newFallbackFixture(t *testing.T, meta string) *fallbackFixture {
 
 func (x *fallbackFixture) save(token string) {
 	x.t.Helper()
-	if err := x.f.Save(x.ctx, session(x.url, "ann", token)); err != nil {
+	if err := x.f.Save(x.ctx, session(env, x.url, "ann", token)); err != nil {
 		x.t.Fatalf("Save: %v, want nil: a session the keyring does not take stays in memory", err)
 	}
 }
@@ -52,7 +52,7 @@ func (x *fallbackFixture) save(token string) {
 // wantToken fails the test unless Load gives the session with token.
 func (x *fallbackFixture) wantToken(token string) {
 	x.t.Helper()
-	got, err := x.f.Load(x.ctx, x.url)
+	got, err := x.f.Load(x.ctx, key(env, x.url))
 	if err != nil || got.RefreshToken != token {
 		x.t.Fatalf("Load = %q, %v; want %q", got.RefreshToken, err, token)
 	}
@@ -100,22 +100,22 @@ func TestFallbackOverAWorkingKeyringIsTheKeyring(t *testing.T) {
 	x.save("refresh-1")
 	x.save("refresh-2")
 	x.wantToken("refresh-2")
-	if out, err := d.Keyring.SecretTool(x.ctx, "", "lookup", "service", servicePrefix+x.url, "username", "ann"); err != nil || out != "refresh-2" {
+	if out, err := d.Keyring.SecretTool(x.ctx, "", "lookup", "service", service(env, x.url), "username", "ann"); err != nil || out != "refresh-2" {
 		t.Errorf("the keyring item holds another token than the one saved last (%v)", err)
 	}
-	if last, err := LastBaseURL(x.ctx, x.f); err != nil || last != x.url {
+	if last, err := LastBaseURL(x.meta); err != nil || last != x.url {
 		t.Errorf("LastBaseURL = %q, %v; want %q", last, err, x.url)
 	}
-	if err := x.f.Delete(x.ctx, x.url); err != nil {
+	if err := x.f.Delete(x.ctx, env); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := x.f.Load(x.ctx, x.url); !errors.Is(err, agent.ErrNoSession) {
+	if _, err := x.f.Load(x.ctx, key(env, x.url)); !errors.Is(err, agent.ErrNoSession) {
 		t.Errorf("Load after Delete: %v, want ErrNoSession", err)
 	}
-	if items, err := d.Keyring.Items(x.ctx, map[string]string{"service": servicePrefix + x.url}); err != nil || len(items) != 0 {
+	if items, err := d.Keyring.Items(x.ctx, map[string]string{"service": service(env, x.url)}); err != nil || len(items) != 0 {
 		t.Errorf("keyring items after Delete: %v, %v; want none", items, err)
 	}
-	if big := session(x.url, "ann", strings.Repeat("x", MaxTokenBytes+1)); !errors.Is(x.f.Save(x.ctx, big), ErrTokenTooLarge) {
+	if big := session(env, x.url, "ann", strings.Repeat("x", MaxTokenBytes+1)); !errors.Is(x.f.Save(x.ctx, big), ErrTokenTooLarge) {
 		t.Error("Save of a too large token did not fail with ErrTokenTooLarge")
 	}
 	x.wantStore("secret-service", "")
@@ -163,7 +163,7 @@ func TestFallbackKeepsInMemoryWhatTheKeyringCannotTake(t *testing.T) {
 		t.Fatal(err)
 	}
 	y.wantToken("refresh-3")
-	if err := y.f.Delete(y.ctx, y.url); err != nil {
+	if err := y.f.Delete(y.ctx, env); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -186,7 +186,7 @@ func TestFallbackWithALateKeyringChild(t *testing.T) {
 		t.Fatalf("Retry with no bus = %v, %v; want false and a reason naming the bus", back, err)
 	}
 	x.wantStore("memory", "D-Bus session bus")
-	if _, err := x.f.Load(x.ctx, x.url); !errors.Is(err, agent.ErrNoSession) {
+	if _, err := x.f.Load(x.ctx, key(env, x.url)); !errors.Is(err, agent.ErrNoSession) {
 		t.Errorf("Load with no bus and nothing saved: %v, want ErrNoSession", err)
 	}
 	for _, tok := range []string{"refresh-1", "refresh-2"} {
@@ -213,7 +213,7 @@ func TestFallbackWithALateKeyringChild(t *testing.T) {
 	}
 	x.wantStore("secret-service", "")
 	x.wantLogged(1, "INFO", movedLine, "sessions=1")
-	if out, err := kr.SecretTool(x.ctx, "", "lookup", "service", servicePrefix+x.url, "username", "ann"); err != nil || out != "refresh-3" {
+	if out, err := kr.SecretTool(x.ctx, "", "lookup", "service", service(env, x.url), "username", "ann"); err != nil || out != "refresh-3" {
 		t.Fatalf("the keyring does not hold the newest session (%v)", err)
 	}
 	if back, err := x.f.Retry(x.ctx); err != nil || back {
@@ -230,10 +230,10 @@ func TestFallbackWithALateKeyringChild(t *testing.T) {
 	x.save("refresh-4")
 	x.wantStore("memory", "no Secret Service")
 	x.wantLogged(2, "WARN")
-	if err := x.f.Delete(x.ctx, x.url); err == nil {
+	if err := x.f.Delete(x.ctx, env); err == nil {
 		t.Error("Delete with the keyring gone and a session in it = nil, want the reason")
 	}
-	if _, err := x.f.Load(x.ctx, x.url); !errors.Is(err, agent.ErrNoSession) {
+	if _, err := x.f.Load(x.ctx, key(env, x.url)); !errors.Is(err, agent.ErrNoSession) {
 		t.Errorf("Load after a Delete that waits for the keyring: %v, want ErrNoSession", err)
 	}
 	if err := kr.Restart(x.ctx); err != nil {
@@ -242,11 +242,11 @@ func TestFallbackWithALateKeyringChild(t *testing.T) {
 	if back, err := x.f.Retry(x.ctx); err != nil || !back {
 		t.Fatalf("Retry once the keyring is back = %v, %v; want true, nil", back, err)
 	}
-	items, err := kr.Items(x.ctx, map[string]string{"service": servicePrefix + x.url})
+	items, err := kr.Items(x.ctx, map[string]string{"service": service(env, x.url)})
 	if err != nil || len(items) != 0 {
 		t.Errorf("keyring items once the sign-out reached it: %v, %v; want none", items, err)
 	}
-	if _, err := restarted.f.Load(x.ctx, x.url); !errors.Is(err, agent.ErrNoSession) {
+	if _, err := restarted.f.Load(x.ctx, key(env, x.url)); !errors.Is(err, agent.ErrNoSession) {
 		t.Errorf("a restart after the sign-out loads %v, want ErrNoSession", err)
 	}
 	x.wantLogged(1, "INFO", movedLine)
@@ -293,10 +293,10 @@ func TestFallbackNewestSessionWinsOverRacingRetries(t *testing.T) {
 	want := "refresh-" + strconv.Itoa(saves)
 	x.wantStore("secret-service", "")
 	x.wantToken(want)
-	if out, err := d.Keyring.SecretTool(x.ctx, "", "lookup", "service", servicePrefix+x.url, "username", "ann"); err != nil || out != want {
+	if out, err := d.Keyring.SecretTool(x.ctx, "", "lookup", "service", service(env, x.url), "username", "ann"); err != nil || out != want {
 		t.Errorf("the keyring holds another token than the newest (%v)", err)
 	}
-	if err := x.f.Delete(x.ctx, x.url); err != nil {
+	if err := x.f.Delete(x.ctx, env); err != nil {
 		t.Fatal(err)
 	}
 }
