@@ -300,3 +300,124 @@ func TestFallbackNewestSessionWinsOverRacingRetries(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestFallbackAdoptsThePreviousReleasesSession: the Fallback's Load is the
+// keyring store's, adoption included.
+func TestFallbackAdoptsThePreviousReleasesSession(t *testing.T) {
+	d := desktoptest.Shared(t)
+	x := newFallbackFixture(t, filepath.Join(t.TempDir(), "sessions.json"))
+	writePrevious(t, x.meta, x.url, previous{x.url, "ann", "refresh-old"})
+	if _, err := x.f.Load(x.ctx, key(env, x.url)); !errors.Is(err, agent.ErrNoSession) {
+		t.Errorf("Load without Adopt: %v, want ErrNoSession", err)
+	}
+	got, err := x.f.Load(x.ctx, agent.Key{Env: env, URL: x.url, Adopt: true})
+	if err != nil || got.RefreshToken != "refresh-old" || got.Env != env {
+		t.Fatalf("adopting Load = %+v, %v; want the previous release's session under %s", got, err, env)
+	}
+	if items := keyringItems(t, x.ctx, d.Keyring, oldService(x.url)); len(items) != 0 {
+		t.Errorf("the previous release's item outlived the adoption: %v", items)
+	}
+	x.wantToken("refresh-old")
+	if err := x.f.Delete(x.ctx, env); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFallbackWithALateKeyringAndTwoEnvironments runs
+// TestFallbackWithALateKeyringAndTwoEnvironmentsChild in a process of its
+// own, whose session bus comes late and gets its Secret Service later
+// still.
+func TestFallbackWithALateKeyringAndTwoEnvironments(t *testing.T) {
+	runChild(t, "TestFallbackWithALateKeyringAndTwoEnvironmentsChild")
+}
+
+// TestFallbackWithALateKeyringAndTwoEnvironmentsChild holds two
+// environments on one URL (two accounts) in memory until the keyring comes,
+// then moves both; while the keyring is away again, one is rotated, the
+// other signed out of and a third saved, and each change reaches the
+// keyring when it answers.
+func TestFallbackWithALateKeyringAndTwoEnvironmentsChild(t *testing.T) {
+	inChild(t)
+	x := newFallbackFixture(t, filepath.Join(t.TempDir(), "sessions.json"))
+	prodURL := envURL(t, "-prod")
+	save := func(s agent.Session) {
+		t.Helper()
+		if err := x.f.Save(x.ctx, s); err != nil {
+			t.Fatalf("Save of %s: %v, want nil", s.Env, err)
+		}
+	}
+	wantToken := func(f *Fallback, k agent.Key, token string) {
+		t.Helper()
+		got, err := f.Load(x.ctx, k)
+		switch {
+		case token == "" && !errors.Is(err, agent.ErrNoSession):
+			t.Errorf("Load(%+v) = %q, %v; want ErrNoSession", k, got.RefreshToken, err)
+		case token != "" && (err != nil || got.RefreshToken != token || got.Env != k.Env):
+			t.Errorf("Load(%+v) = %s %q, %v; want %q", k, got.Env, got.RefreshToken, err, token)
+		}
+	}
+
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(t.TempDir(), "no-bus"))
+	if _, err := x.f.Retry(x.ctx); err == nil {
+		t.Fatal("Retry with no bus = nil, want the reason")
+	}
+	save(session("dev", x.url, "ann", "dev-1"))
+	save(session("dev-qa", x.url, "bob", "qa-1"))
+	x.wantStore("memory", "D-Bus session bus")
+	wantToken(x.f, key("dev", x.url), "dev-1")
+	wantToken(x.f, key("dev-qa", x.url), "qa-1")
+	wantToken(x.f, key("dev", prodURL), "")
+
+	bus := desktoptest.SessionBus(t)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.Address)
+	kr := desktoptest.SecretService(t, bus)
+	if back, err := x.f.Retry(x.ctx); err != nil || !back {
+		t.Fatalf("Retry once the keyring is there = %v, %v; want true, nil", back, err)
+	}
+	x.wantStore("secret-service", "")
+	x.wantLogged(1, "INFO", movedLine, "sessions=2")
+	for _, s := range []struct{ env, user, token string }{{"dev", "ann", "dev-1"}, {"dev-qa", "bob", "qa-1"}} {
+		if got := secret(t, x.ctx, kr, service(s.env, x.url), s.user); got != s.token {
+			t.Errorf("the keyring item of %s holds another token than %q", s.env, s.token)
+		}
+	}
+	restarted := newFallbackFixture(t, x.meta)
+	wantToken(restarted.f, key("dev", x.url), "dev-1")
+	wantToken(restarted.f, key("dev-qa", x.url), "qa-1")
+
+	// The keyring goes away: a rotation, a sign-out and a new environment
+	// wait in memory.
+	if err := kr.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	save(session("dev", x.url, "ann", "dev-2"))
+	if err := x.f.Delete(x.ctx, "dev-qa"); err == nil {
+		t.Error("Delete of dev-qa with the keyring gone = nil, want the reason")
+	}
+	save(session("prod", prodURL, "ann", "prod-1"))
+	x.wantStore("memory", "no Secret Service")
+	wantToken(x.f, key("dev", x.url), "dev-2")
+	wantToken(x.f, key("dev-qa", x.url), "")
+	wantToken(x.f, key("prod", prodURL), "prod-1")
+
+	if err := kr.Restart(x.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if back, err := x.f.Retry(x.ctx); err != nil || !back {
+		t.Fatalf("Retry once the keyring is back = %v, %v; want true, nil", back, err)
+	}
+	x.wantLogged(2, "INFO", movedLine, "sessions=2")
+	if items := keyringItems(t, x.ctx, kr, service("dev-qa", x.url)); len(items) != 0 {
+		t.Errorf("dev-qa's items once the sign-out reached the keyring: %v, want none", items)
+	}
+	if got := secret(t, x.ctx, kr, service("dev", x.url), "ann"); got != "dev-2" {
+		t.Error("dev's item does not hold the rotation made while the keyring was away")
+	}
+	again := newFallbackFixture(t, x.meta)
+	wantToken(again.f, key("dev", x.url), "dev-2")
+	wantToken(again.f, key("dev-qa", x.url), "")
+	wantToken(again.f, key("prod", prodURL), "prod-1")
+	if last, err := LastBaseURL(x.meta); err != nil || last != prodURL {
+		t.Errorf("LastBaseURL = %q, %v; want %q, saved last", last, err, prodURL)
+	}
+}
