@@ -20,18 +20,25 @@ import (
 // adopt moves the legacy session saved for url under env, and answers it:
 //
 //  1. read the token from the previous release's item;
-//  2. save it as env's item, then env's entry, beside the legacy entry;
+//  2. save it as env's item, then, in one write, env's entry and the legacy
+//     entry marked adopted (its Env set);
 //  3. delete the previous release's item, then the legacy entry
 //     ([keyringStore.dropLegacy]).
 //
 // A crash or a keyring that fails after step 2 leaves env's session whole
-// and the legacy entry in the file: the next adopting Load ends step 3. With
-// no legacy session for url it answers ErrNoSession; one whose item the
-// person deleted is dropped, and is ErrNoSession too. Called with s.lock
-// held.
+// and the legacy entry marked: the next adopting Load for url ends step 3,
+// and never adopts it again, even when env was signed out of meanwhile.
+// With no legacy session for url it answers ErrNoSession; one whose item
+// the person deleted is dropped, and is ErrNoSession too. Called with
+// s.lock held.
 func (s *keyringStore) adopt(ctx context.Context, m *metadata, env, url string) (agent.Session, error) {
 	le, ok := m.Legacy[url]
 	if !ok {
+		return agent.Session{}, agent.ErrNoSession
+	}
+	if le.Env != "" {
+		// Adopted already; only the old item and entry are left to go.
+		s.dropLegacy(ctx, m, url)
 		return agent.Session{}, agent.ErrNoSession
 	}
 	if err := checkEnv(env); err != nil {
@@ -62,6 +69,7 @@ func (s *keyringStore) adopt(ctx context.Context, m *metadata, env, url string) 
 	}
 	le.Env, le.BaseURL = env, url
 	m.Sessions[env] = le
+	m.Legacy[url] = le
 	if err := writeMetadata(s.path, m); err != nil {
 		return agent.Session{}, s.failed(what, err)
 	}
@@ -71,7 +79,7 @@ func (s *keyringStore) adopt(ctx context.Context, m *metadata, env, url string) 
 }
 
 // dropLegacy removes the legacy session saved for url, its item then its
-// entry, once an environment holds its own session there. A failure is the
+// entry, once it is adopted or an environment holds its own session there. A failure is the
 // store's problem, which Info shows, and not the caller's: the
 // environment's session is whole, and the next adopting Load tries again.
 // Called with s.lock held.

@@ -2,6 +2,7 @@ package keyring
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -146,33 +147,63 @@ func TestAdoptionOfAnItemThePersonDeletedIsNoSession(t *testing.T) {
 
 // TestInterruptedAdoptionEndsAtTheNextAdoptingLoad starts where an adoption
 // stopped after saving the environment's session (a crash, or a keyring
-// that failed to delete the old item): the environment's session is
-// answered, and the old item and entry go then, not before.
+// that failed to delete the old item): the old item and entry go at the
+// next adopting Load, not before, and the old session is never adopted
+// again, even after a sign-out.
 func TestInterruptedAdoptionEndsAtTheNextAdoptingLoad(t *testing.T) {
-	f := newFixture(t)
-	writePrevious(t, f.meta, f.url, previous{f.url, "ann", "refresh-old"})
-	m, err := readMetadata(f.meta)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name    string
+		signOut bool
+		want    string // the adopting Load's token, "" for ErrNoSession
+	}{
+		{"the environment's own session is answered", false, "refresh-new"},
+		{"after a sign-out nothing is", true, ""},
 	}
-	if err := gokeyring.Set(service(env, f.url), "ann", "refresh-new"); err != nil {
-		t.Fatal(err)
-	}
-	m.Sessions[env] = sessionMeta{Env: env, BaseURL: f.url, Username: "ann"}
-	if err := writeMetadata(f.meta, m); err != nil {
-		t.Fatal(err)
-	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			writePrevious(t, f.meta, f.url, previous{f.url, "ann", "refresh-old"})
+			m, err := readMetadata(f.meta)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := gokeyring.Set(service(env, f.url), "ann", "refresh-new"); err != nil {
+				t.Fatal(err)
+			}
+			adopted := m.Legacy[f.url]
+			adopted.Env = env
+			m.Sessions[env], m.Legacy[f.url] = adopted, adopted
+			if err := writeMetadata(f.meta, m); err != nil {
+				t.Fatal(err)
+			}
 
-	if got := f.load(key(env, f.url)).RefreshToken; got != "refresh-new" {
-		t.Errorf("Load = %q, want the environment's own token", got)
-	}
-	f.wantMetadata([]string{env}, []string{f.url})
-	if got := f.load(adopting(env, f.url)).RefreshToken; got != "refresh-new" {
-		t.Errorf("adopting Load = %q, want the environment's own token", got)
-	}
-	f.wantMetadata([]string{env}, nil)
-	if items := keyringItems(t, f.ctx, f.desktop.Keyring, oldService(f.url)); len(items) != 0 {
-		t.Errorf("the previous release's item outlived the adoption: %v", items)
+			if got := f.load(key(env, f.url)).RefreshToken; got != "refresh-new" {
+				t.Errorf("Load = %q, want the environment's own token", got)
+			}
+			f.wantMetadata([]string{env}, []string{f.url})
+			if tt.signOut {
+				if err := f.store.Delete(f.ctx, env); err != nil {
+					t.Fatal(err)
+				}
+				f.wantMetadata(nil, []string{f.url})
+			}
+
+			got, err := f.store.Load(f.ctx, adopting(env, f.url))
+			switch {
+			case tt.want == "" && !errors.Is(err, agent.ErrNoSession):
+				t.Errorf("adopting Load = %q, %v; want ErrNoSession", got.RefreshToken, err)
+			case tt.want != "" && (err != nil || got.RefreshToken != tt.want):
+				t.Errorf("adopting Load = %q, %v; want %q", got.RefreshToken, err, tt.want)
+			}
+			if tt.want == "" {
+				f.wantMetadata(nil, nil)
+			} else {
+				f.wantMetadata([]string{env}, nil)
+			}
+			if items := keyringItems(t, f.ctx, f.desktop.Keyring, oldService(f.url)); len(items) != 0 {
+				t.Errorf("the previous release's item outlived the adoption: %v", items)
+			}
+		})
 	}
 }
 

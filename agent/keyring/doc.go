@@ -72,15 +72,17 @@
 // version 2 at the next save, until adopted. Nothing touches them but a
 // Load whose [agent.Key] has Adopt set, names an environment that has no
 // session yet, and the URL of a legacy entry: it reads the old item's
-// token, saves it as the environment's item and entry, deletes the old item
-// and then the legacy entry, and answers the session: the person who
-// upgrades stays signed in, no password asked. One environment per URL
-// adopts (the caller decides), so an adopting Load of an environment that
-// already has its own session at that URL drops the legacy one: this ends
-// a move that stopped after the environment's session was saved (the old
-// item could not be deleted, or the agent stopped), and clears a session
-// that a new sign-in replaced. A legacy entry whose item the person
-// deleted is dropped, and is no session.
+// token, saves it as the environment's item and entry (marking the legacy
+// entry adopted, with the environment's name), deletes the old item and
+// then the legacy entry, and answers the session: the person who upgrades
+// stays signed in, no password asked. A move that stopped after the
+// environment's session was saved (the old item could not be deleted, or
+// the agent stopped) is ended by the next adopting Load for that URL, and
+// an entry marked adopted is never adopted again, even after a sign-out.
+// One environment per URL adopts (the caller decides), so an adopting Load
+// of an environment that already has its own session at that URL drops the
+// legacy one, which a new sign-in replaced. A legacy entry whose item the
+// person deleted is dropped, and is no session.
 //
 // # A keyring that hangs
 //

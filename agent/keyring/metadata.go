@@ -28,7 +28,9 @@ type metadata struct {
 }
 
 type sessionMeta struct {
-	Env              string    `json:"env,omitempty"` // "" in a legacy entry
+	// Env is the environment's name. In a legacy entry it is "" until the
+	// entry is adopted, then the adopter's while the old item waits to go.
+	Env              string    `json:"env,omitempty"`
 	BaseURL          string    `json:"baseURL"`
 	Username         string    `json:"username"`
 	UserID           string    `json:"userId,omitempty"`
