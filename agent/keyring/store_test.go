@@ -14,6 +14,7 @@ import (
 	"biot-agent/internal/desktoptest"
 
 	"github.com/godbus/dbus/v5"
+	gokeyring "github.com/zalando/go-keyring"
 )
 
 // fixture is a store over the shared private keyring with its own metadata
@@ -40,7 +41,23 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatalf("Open on a working Secret Service: %v", err)
 	}
+	t.Cleanup(func() { removeItems(meta) })
 	return &fixture{t: t, ctx: ctx, desktop: d, store: s, meta: meta, url: envURL(t, "")}
+}
+
+// removeItems deletes the keyring items the metadata file at path names:
+// the keyring is shared, and a test run again (-count) reuses its URLs.
+func removeItems(path string) {
+	m, err := readMetadata(path)
+	if err != nil {
+		return
+	}
+	for name, e := range m.Sessions {
+		_ = gokeyring.Delete(service(name, e.BaseURL), e.Username)
+	}
+	for url, e := range m.Legacy {
+		_ = gokeyring.Delete(legacyService(url), e.Username)
+	}
 }
 
 // envURL is a base URL unique to the test.
