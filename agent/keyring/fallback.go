@@ -19,9 +19,10 @@ import (
 // stay locked for a while. Whatever the agent saves then is kept in memory,
 // and the keyring is tried again at every Save, at a Load or Delete that
 // needs it, and at each [Fallback.Retry], which the caller makes when a
-// Secret Service appears on the session bus. Once the keyring answers, the sessions kept in memory move
-// into it, and the log says so in one line. Info says at each moment which
-// store holds the session.
+// Secret Service appears on the session bus. Once the keyring answers, the
+// sessions kept in memory move into it, every environment's, and the log
+// says so in one line; a sign-out made meanwhile reaches it too. Info says
+// at each moment which store holds the sessions.
 //
 // Save never fails for want of a keyring: the agent keeps the session in
 // memory anyway, and Info says why it is not in the keyring. With no keyring
@@ -38,7 +39,7 @@ type Fallback struct {
 	mu      sync.Mutex
 	reach   reach
 	problem string            // why the keyring is not used, while it is silent
-	pending map[string]*entry // by base URL: changes the keyring has yet to take
+	pending map[string]*entry // by environment name: changes the keyring has yet to take
 	last    string            // the environment saved last in this process
 }
 
@@ -110,30 +111,31 @@ func (f *Fallback) Info() agent.StoreInfo {
 		Problem: problem + ": the session is kept in memory until the keyring answers"}
 }
 
-// Load answers what memory holds for baseURL, which is newer than anything
-// in the keyring; else what the keyring holds, trying it first if its last
-// call failed. While it stays silent, memory is the store, and it holds
-// nothing here: agent.ErrNoSession, with Info saying why.
-func (f *Fallback) Load(ctx context.Context, baseURL string) (agent.Session, error) {
-	baseURL = normalize(baseURL)
+// Load answers what memory holds for key's environment, which is newer
+// than anything in the keyring (a sign-out included); else what the
+// keyring holds, trying it first if its last call failed, and adopting as
+// the keyring store does. While it stays silent, memory is the store, and
+// it holds nothing here: agent.ErrNoSession, with Info saying why. A
+// session held for another URL than key's is not answered.
+func (f *Fallback) Load(ctx context.Context, key agent.Key) (agent.Session, error) {
 	unlock, err := f.acquire(ctx)
 	if err != nil {
 		return agent.Session{}, fmt.Errorf("keyring: load: %w", err)
 	}
 	defer unlock()
 	f.mu.Lock()
-	e, ok := f.pending[baseURL]
+	e, ok := f.pending[key.Env]
 	r := f.reach
 	f.mu.Unlock()
 	switch {
-	case ok && e.sess == nil:
+	case ok && (e.sess == nil || e.sess.BaseURL != normalize(key.URL)):
 		return agent.Session{}, agent.ErrNoSession
 	case ok:
 		return *e.sess, nil
 	case r != answering && f.sync(ctx) != nil:
 		return agent.Session{}, agent.ErrNoSession
 	}
-	return f.kr.Load(ctx, baseURL)
+	return f.kr.Load(ctx, key)
 }
 
 // Save keeps sess in memory, then writes it, with anything else memory
@@ -145,8 +147,8 @@ func (f *Fallback) Save(ctx context.Context, sess agent.Session) error {
 	}
 	sess.BaseURL = normalize(sess.BaseURL)
 	f.mu.Lock()
-	f.pending[sess.BaseURL] = &entry{sess: &sess}
-	f.last = sess.BaseURL
+	f.pending[sess.Env] = &entry{sess: &sess}
+	f.last = sess.Env
 	f.mu.Unlock()
 	unlock, err := f.acquire(ctx)
 	if err != nil {
@@ -157,14 +159,13 @@ func (f *Fallback) Save(ctx context.Context, sess agent.Session) error {
 	return nil
 }
 
-// Delete forgets what memory holds for baseURL and removes the keyring's
-// session. When the keyring does not answer it says so, and the session is
-// removed from the keyring once it answers.
-func (f *Fallback) Delete(ctx context.Context, baseURL string) error {
-	baseURL = normalize(baseURL)
+// Delete forgets what memory holds for env and removes the keyring's
+// session of env. When the keyring does not answer it says so, and the
+// session is removed from the keyring once it answers.
+func (f *Fallback) Delete(ctx context.Context, env string) error {
 	e := &entry{}
 	f.mu.Lock()
-	f.pending[baseURL] = e
+	f.pending[env] = e
 	f.mu.Unlock()
 	unlock, err := f.acquire(ctx)
 	if err != nil {
@@ -173,29 +174,17 @@ func (f *Fallback) Delete(ctx context.Context, baseURL string) error {
 	defer unlock()
 	// The metadata file says whether the keyring has anything to delete, so
 	// no keyring is asked for what it never held.
-	held, err := f.kr.holds(baseURL)
+	held, err := f.kr.holds(env)
 	if err != nil || !held {
-		f.done(baseURL, e)
+		f.done(env, e)
 		return err
 	}
 	return f.sync(ctx)
 }
 
-// LastBaseURL is the environment saved last: in this process, else as the
-// metadata file records it.
-func (f *Fallback) LastBaseURL(ctx context.Context) (string, error) {
-	f.mu.Lock()
-	last := f.last
-	f.mu.Unlock()
-	if last != "" {
-		return last, nil
-	}
-	return f.kr.LastBaseURL(ctx)
-}
-
 // sync asks the keyring to take every pending change, the environment saved
-// last written last, after a probe when its last call failed. Called with
-// f.lock held.
+// last written last (so that the metadata file's last URL is its), after a
+// probe when its last call failed. Called with f.lock held.
 func (f *Fallback) sync(ctx context.Context) error {
 	f.mu.Lock()
 	before := f.reach
@@ -206,17 +195,17 @@ func (f *Fallback) sync(ctx context.Context) error {
 	}
 	moved := 0
 	for err == nil {
-		baseURL, e := f.next()
+		env, e := f.next()
 		if e == nil {
 			break
 		}
 		if e.sess == nil {
-			err = f.kr.Delete(ctx, baseURL)
+			err = f.kr.Delete(ctx, env)
 		} else {
 			err = f.kr.Save(ctx, *e.sess)
 		}
 		if err == nil {
-			f.done(baseURL, e)
+			f.done(env, e)
 			if e.sess != nil {
 				moved++
 			}
@@ -231,20 +220,20 @@ func (f *Fallback) sync(ctx context.Context) error {
 func (f *Fallback) next() (string, *entry) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for baseURL, e := range f.pending {
-		if baseURL != f.last || len(f.pending) == 1 {
-			return baseURL, e
+	for env, e := range f.pending {
+		if env != f.last || len(f.pending) == 1 {
+			return env, e
 		}
 	}
 	return "", nil
 }
 
 // done drops a change the keyring took, unless a newer one replaced it.
-func (f *Fallback) done(baseURL string, e *entry) {
+func (f *Fallback) done(env string, e *entry) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.pending[baseURL] == e {
-		delete(f.pending, baseURL)
+	if f.pending[env] == e {
+		delete(f.pending, env)
 	}
 }
 

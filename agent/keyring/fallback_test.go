@@ -44,7 +44,7 @@ func newFallbackFixture(t *testing.T, meta string) *fallbackFixture {
 
 func (x *fallbackFixture) save(token string) {
 	x.t.Helper()
-	if err := x.f.Save(x.ctx, session(x.url, "ann", token)); err != nil {
+	if err := x.f.Save(x.ctx, session(env, x.url, "ann", token)); err != nil {
 		x.t.Fatalf("Save: %v, want nil: a session the keyring does not take stays in memory", err)
 	}
 }
@@ -52,7 +52,7 @@ func (x *fallbackFixture) save(token string) {
 // wantToken fails the test unless Load gives the session with token.
 func (x *fallbackFixture) wantToken(token string) {
 	x.t.Helper()
-	got, err := x.f.Load(x.ctx, x.url)
+	got, err := x.f.Load(x.ctx, key(env, x.url))
 	if err != nil || got.RefreshToken != token {
 		x.t.Fatalf("Load = %q, %v; want %q", got.RefreshToken, err, token)
 	}
@@ -100,22 +100,22 @@ func TestFallbackOverAWorkingKeyringIsTheKeyring(t *testing.T) {
 	x.save("refresh-1")
 	x.save("refresh-2")
 	x.wantToken("refresh-2")
-	if out, err := d.Keyring.SecretTool(x.ctx, "", "lookup", "service", servicePrefix+x.url, "username", "ann"); err != nil || out != "refresh-2" {
+	if out, err := d.Keyring.SecretTool(x.ctx, "", "lookup", "service", service(env, x.url), "username", "ann"); err != nil || out != "refresh-2" {
 		t.Errorf("the keyring item holds another token than the one saved last (%v)", err)
 	}
-	if last, err := LastBaseURL(x.ctx, x.f); err != nil || last != x.url {
+	if last, err := LastBaseURL(x.meta); err != nil || last != x.url {
 		t.Errorf("LastBaseURL = %q, %v; want %q", last, err, x.url)
 	}
-	if err := x.f.Delete(x.ctx, x.url); err != nil {
+	if err := x.f.Delete(x.ctx, env); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := x.f.Load(x.ctx, x.url); !errors.Is(err, agent.ErrNoSession) {
+	if _, err := x.f.Load(x.ctx, key(env, x.url)); !errors.Is(err, agent.ErrNoSession) {
 		t.Errorf("Load after Delete: %v, want ErrNoSession", err)
 	}
-	if items, err := d.Keyring.Items(x.ctx, map[string]string{"service": servicePrefix + x.url}); err != nil || len(items) != 0 {
+	if items, err := d.Keyring.Items(x.ctx, map[string]string{"service": service(env, x.url)}); err != nil || len(items) != 0 {
 		t.Errorf("keyring items after Delete: %v, %v; want none", items, err)
 	}
-	if big := session(x.url, "ann", strings.Repeat("x", MaxTokenBytes+1)); !errors.Is(x.f.Save(x.ctx, big), ErrTokenTooLarge) {
+	if big := session(env, x.url, "ann", strings.Repeat("x", MaxTokenBytes+1)); !errors.Is(x.f.Save(x.ctx, big), ErrTokenTooLarge) {
 		t.Error("Save of a too large token did not fail with ErrTokenTooLarge")
 	}
 	x.wantStore("secret-service", "")
@@ -163,7 +163,7 @@ func TestFallbackKeepsInMemoryWhatTheKeyringCannotTake(t *testing.T) {
 		t.Fatal(err)
 	}
 	y.wantToken("refresh-3")
-	if err := y.f.Delete(y.ctx, y.url); err != nil {
+	if err := y.f.Delete(y.ctx, env); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -186,7 +186,7 @@ func TestFallbackWithALateKeyringChild(t *testing.T) {
 		t.Fatalf("Retry with no bus = %v, %v; want false and a reason naming the bus", back, err)
 	}
 	x.wantStore("memory", "D-Bus session bus")
-	if _, err := x.f.Load(x.ctx, x.url); !errors.Is(err, agent.ErrNoSession) {
+	if _, err := x.f.Load(x.ctx, key(env, x.url)); !errors.Is(err, agent.ErrNoSession) {
 		t.Errorf("Load with no bus and nothing saved: %v, want ErrNoSession", err)
 	}
 	for _, tok := range []string{"refresh-1", "refresh-2"} {
@@ -213,7 +213,7 @@ func TestFallbackWithALateKeyringChild(t *testing.T) {
 	}
 	x.wantStore("secret-service", "")
 	x.wantLogged(1, "INFO", movedLine, "sessions=1")
-	if out, err := kr.SecretTool(x.ctx, "", "lookup", "service", servicePrefix+x.url, "username", "ann"); err != nil || out != "refresh-3" {
+	if out, err := kr.SecretTool(x.ctx, "", "lookup", "service", service(env, x.url), "username", "ann"); err != nil || out != "refresh-3" {
 		t.Fatalf("the keyring does not hold the newest session (%v)", err)
 	}
 	if back, err := x.f.Retry(x.ctx); err != nil || back {
@@ -230,10 +230,10 @@ func TestFallbackWithALateKeyringChild(t *testing.T) {
 	x.save("refresh-4")
 	x.wantStore("memory", "no Secret Service")
 	x.wantLogged(2, "WARN")
-	if err := x.f.Delete(x.ctx, x.url); err == nil {
+	if err := x.f.Delete(x.ctx, env); err == nil {
 		t.Error("Delete with the keyring gone and a session in it = nil, want the reason")
 	}
-	if _, err := x.f.Load(x.ctx, x.url); !errors.Is(err, agent.ErrNoSession) {
+	if _, err := x.f.Load(x.ctx, key(env, x.url)); !errors.Is(err, agent.ErrNoSession) {
 		t.Errorf("Load after a Delete that waits for the keyring: %v, want ErrNoSession", err)
 	}
 	if err := kr.Restart(x.ctx); err != nil {
@@ -242,11 +242,11 @@ func TestFallbackWithALateKeyringChild(t *testing.T) {
 	if back, err := x.f.Retry(x.ctx); err != nil || !back {
 		t.Fatalf("Retry once the keyring is back = %v, %v; want true, nil", back, err)
 	}
-	items, err := kr.Items(x.ctx, map[string]string{"service": servicePrefix + x.url})
+	items, err := kr.Items(x.ctx, map[string]string{"service": service(env, x.url)})
 	if err != nil || len(items) != 0 {
 		t.Errorf("keyring items once the sign-out reached it: %v, %v; want none", items, err)
 	}
-	if _, err := restarted.f.Load(x.ctx, x.url); !errors.Is(err, agent.ErrNoSession) {
+	if _, err := restarted.f.Load(x.ctx, key(env, x.url)); !errors.Is(err, agent.ErrNoSession) {
 		t.Errorf("a restart after the sign-out loads %v, want ErrNoSession", err)
 	}
 	x.wantLogged(1, "INFO", movedLine)
@@ -293,10 +293,131 @@ func TestFallbackNewestSessionWinsOverRacingRetries(t *testing.T) {
 	want := "refresh-" + strconv.Itoa(saves)
 	x.wantStore("secret-service", "")
 	x.wantToken(want)
-	if out, err := d.Keyring.SecretTool(x.ctx, "", "lookup", "service", servicePrefix+x.url, "username", "ann"); err != nil || out != want {
+	if out, err := d.Keyring.SecretTool(x.ctx, "", "lookup", "service", service(env, x.url), "username", "ann"); err != nil || out != want {
 		t.Errorf("the keyring holds another token than the newest (%v)", err)
 	}
-	if err := x.f.Delete(x.ctx, x.url); err != nil {
+	if err := x.f.Delete(x.ctx, env); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestFallbackAdoptsThePreviousReleasesSession: the Fallback's Load is the
+// keyring store's, adoption included.
+func TestFallbackAdoptsThePreviousReleasesSession(t *testing.T) {
+	d := desktoptest.Shared(t)
+	x := newFallbackFixture(t, filepath.Join(t.TempDir(), "sessions.json"))
+	writePrevious(t, x.meta, x.url, previous{x.url, "ann", "refresh-old"})
+	if _, err := x.f.Load(x.ctx, key(env, x.url)); !errors.Is(err, agent.ErrNoSession) {
+		t.Errorf("Load without Adopt: %v, want ErrNoSession", err)
+	}
+	got, err := x.f.Load(x.ctx, agent.Key{Env: env, URL: x.url, Adopt: true})
+	if err != nil || got.RefreshToken != "refresh-old" || got.Env != env {
+		t.Fatalf("adopting Load = %+v, %v; want the previous release's session under %s", got, err, env)
+	}
+	if items := keyringItems(t, x.ctx, d.Keyring, oldService(x.url)); len(items) != 0 {
+		t.Errorf("the previous release's item outlived the adoption: %v", items)
+	}
+	x.wantToken("refresh-old")
+	if err := x.f.Delete(x.ctx, env); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFallbackWithALateKeyringAndTwoEnvironments runs
+// TestFallbackWithALateKeyringAndTwoEnvironmentsChild in a process of its
+// own, whose session bus comes late and gets its Secret Service later
+// still.
+func TestFallbackWithALateKeyringAndTwoEnvironments(t *testing.T) {
+	runChild(t, "TestFallbackWithALateKeyringAndTwoEnvironmentsChild")
+}
+
+// TestFallbackWithALateKeyringAndTwoEnvironmentsChild holds two
+// environments on one URL (two accounts) in memory until the keyring comes,
+// then moves both; while the keyring is away again, one is rotated, the
+// other signed out of and a third saved, and each change reaches the
+// keyring when it answers.
+func TestFallbackWithALateKeyringAndTwoEnvironmentsChild(t *testing.T) {
+	inChild(t)
+	x := newFallbackFixture(t, filepath.Join(t.TempDir(), "sessions.json"))
+	prodURL := envURL(t, "-prod")
+	save := func(s agent.Session) {
+		t.Helper()
+		if err := x.f.Save(x.ctx, s); err != nil {
+			t.Fatalf("Save of %s: %v, want nil", s.Env, err)
+		}
+	}
+	wantToken := func(f *Fallback, k agent.Key, token string) {
+		t.Helper()
+		got, err := f.Load(x.ctx, k)
+		switch {
+		case token == "" && !errors.Is(err, agent.ErrNoSession):
+			t.Errorf("Load(%+v) = %q, %v; want ErrNoSession", k, got.RefreshToken, err)
+		case token != "" && (err != nil || got.RefreshToken != token || got.Env != k.Env):
+			t.Errorf("Load(%+v) = %s %q, %v; want %q", k, got.Env, got.RefreshToken, err, token)
+		}
+	}
+
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(t.TempDir(), "no-bus"))
+	if _, err := x.f.Retry(x.ctx); err == nil {
+		t.Fatal("Retry with no bus = nil, want the reason")
+	}
+	save(session("dev", x.url, "ann", "dev-1"))
+	save(session("dev-qa", x.url, "bob", "qa-1"))
+	x.wantStore("memory", "D-Bus session bus")
+	wantToken(x.f, key("dev", x.url), "dev-1")
+	wantToken(x.f, key("dev-qa", x.url), "qa-1")
+	wantToken(x.f, key("dev", prodURL), "")
+
+	bus := desktoptest.SessionBus(t)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.Address)
+	kr := desktoptest.SecretService(t, bus)
+	if back, err := x.f.Retry(x.ctx); err != nil || !back {
+		t.Fatalf("Retry once the keyring is there = %v, %v; want true, nil", back, err)
+	}
+	x.wantStore("secret-service", "")
+	x.wantLogged(1, "INFO", movedLine, "sessions=2")
+	for _, s := range []struct{ env, user, token string }{{"dev", "ann", "dev-1"}, {"dev-qa", "bob", "qa-1"}} {
+		if got := secret(t, x.ctx, kr, service(s.env, x.url), s.user); got != s.token {
+			t.Errorf("the keyring item of %s holds another token than %q", s.env, s.token)
+		}
+	}
+	restarted := newFallbackFixture(t, x.meta)
+	wantToken(restarted.f, key("dev", x.url), "dev-1")
+	wantToken(restarted.f, key("dev-qa", x.url), "qa-1")
+
+	// The keyring goes away: a rotation, a sign-out and a new environment
+	// wait in memory.
+	if err := kr.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	save(session("dev", x.url, "ann", "dev-2"))
+	if err := x.f.Delete(x.ctx, "dev-qa"); err == nil {
+		t.Error("Delete of dev-qa with the keyring gone = nil, want the reason")
+	}
+	save(session("prod", prodURL, "ann", "prod-1"))
+	x.wantStore("memory", "no Secret Service")
+	wantToken(x.f, key("dev", x.url), "dev-2")
+	wantToken(x.f, key("dev-qa", x.url), "")
+	wantToken(x.f, key("prod", prodURL), "prod-1")
+
+	if err := kr.Restart(x.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if back, err := x.f.Retry(x.ctx); err != nil || !back {
+		t.Fatalf("Retry once the keyring is back = %v, %v; want true, nil", back, err)
+	}
+	x.wantLogged(2, "INFO", movedLine, "sessions=2")
+	if items := keyringItems(t, x.ctx, kr, service("dev-qa", x.url)); len(items) != 0 {
+		t.Errorf("dev-qa's items once the sign-out reached the keyring: %v, want none", items)
+	}
+	if got := secret(t, x.ctx, kr, service("dev", x.url), "ann"); got != "dev-2" {
+		t.Error("dev's item does not hold the rotation made while the keyring was away")
+	}
+	again := newFallbackFixture(t, x.meta)
+	wantToken(again.f, key("dev", x.url), "dev-2")
+	wantToken(again.f, key("dev-qa", x.url), "")
+	wantToken(again.f, key("prod", prodURL), "prod-1")
+	if last, err := LastBaseURL(x.meta); err != nil || last != prodURL {
+		t.Errorf("LastBaseURL = %q, %v; want %q, saved last", last, err, prodURL)
 	}
 }

@@ -82,7 +82,9 @@ func TestHangingKeyringChild(t *testing.T) {
 	// While that call hangs, every call fails at once with the stuck call's
 	// own TimeoutError, and none reaches the keyring. Load and Delete need a
 	// metadata entry to get as far as the keyring.
-	if err := writeMetadata(meta, &metadata{Sessions: map[string]sessionMeta{url: {BaseURL: url, Username: "ann"}}}); err != nil {
+	m := emptyMetadata()
+	m.Sessions[env] = sessionMeta{Env: env, BaseURL: url, Username: "ann"}
+	if err := writeMetadata(meta, m); err != nil {
 		t.Fatal(err)
 	}
 	s, err := newKeyringStore(opts)
@@ -90,9 +92,9 @@ func TestHangingKeyringChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := map[string]func() error{
-		"Save":   func() error { return s.Save(ctx, session(url, "ann", "refresh-1")) },
-		"Load":   func() error { _, err := s.Load(ctx, url); return err },
-		"Delete": func() error { return s.Delete(ctx, url) },
+		"Save":   func() error { return s.Save(ctx, session(env, url, "ann", "refresh-1")) },
+		"Load":   func() error { _, err := s.Load(ctx, key(env, url)); return err },
+		"Delete": func() error { return s.Delete(ctx, env) },
 		"Open":   func() error { _, err := Open(ctx, opts); return err },
 	}
 	for name, call := range calls {
@@ -125,13 +127,13 @@ func TestHangingKeyringChild(t *testing.T) {
 	// And when a working Secret Service takes the name, the same store
 	// recovers and its problem clears.
 	desktoptest.SecretService(t, bus)
-	if err := s.Save(ctx, session(url, "ann", "refresh-2")); err != nil {
+	if err := s.Save(ctx, session(env, url, "ann", "refresh-2")); err != nil {
 		t.Fatalf("Save on a working keyring: %v", err)
 	}
 	if p := s.Info().Problem; p != "" {
 		t.Errorf("Info().Problem after a good save = %q, want none", p)
 	}
-	got, err := s.Load(ctx, url)
+	got, err := s.Load(ctx, key(env, url))
 	if err != nil || got.RefreshToken != "refresh-2" {
 		t.Errorf("Load after recovery: %v", err)
 	}

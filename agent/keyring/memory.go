@@ -13,8 +13,7 @@ type memoryStore struct {
 	problem string
 
 	mu       sync.Mutex
-	sessions map[string]agent.Session
-	last     string
+	sessions map[string]agent.Session // by environment name
 }
 
 // NewMemory answers a store that keeps the session in memory, for when the
@@ -52,7 +51,6 @@ func (s *memoryStore) Save(ctx context.Context, sess agent.Session) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sessions[sess.Env] = sess
-	s.last = sess.BaseURL
 	return nil
 }
 
@@ -64,14 +62,4 @@ func (s *memoryStore) Delete(ctx context.Context, env string) error {
 	defer s.mu.Unlock()
 	delete(s.sessions, env)
 	return nil
-}
-
-// LastBaseURL returns the environment saved last in this process.
-func (s *memoryStore) LastBaseURL(ctx context.Context) (string, error) {
-	if err := ctx.Err(); err != nil {
-		return "", fmt.Errorf("keyring: %w", err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.last, nil
 }

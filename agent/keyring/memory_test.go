@@ -20,28 +20,31 @@ func TestMemoryStore(t *testing.T) {
 	if info := s.Info(); info != (agent.StoreInfo{Kind: "memory", Persistent: false, Problem: problem}) {
 		t.Errorf("Info = %+v", info)
 	}
-	if _, err := s.Load(ctx, url); !errors.Is(err, agent.ErrNoSession) {
+	if _, err := s.Load(ctx, key(env, url)); !errors.Is(err, agent.ErrNoSession) {
 		t.Errorf("Load of nothing: %v, want ErrNoSession", err)
 	}
-	want := session(url, "ann", "refresh-1")
+	want := session(env, url, "ann", "refresh-1")
 	if err := s.Save(ctx, want); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Load(ctx, url+"/")
+	got, err := s.Load(ctx, key(env, url+"/"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	sameSession(t, got, want)
-	if last, err := LastBaseURL(ctx, s); err != nil || last != url {
-		t.Errorf("LastBaseURL = %q, %v; want %q", last, err, url)
+	if _, err := s.Load(ctx, key(env, url+"/other")); !errors.Is(err, agent.ErrNoSession) {
+		t.Errorf("Load for another URL: %v, want ErrNoSession", err)
 	}
-	if err := s.Delete(ctx, url); err != nil {
+	if _, err := s.Load(ctx, key("other", url)); !errors.Is(err, agent.ErrNoSession) {
+		t.Errorf("Load of another environment: %v, want ErrNoSession", err)
+	}
+	if err := s.Delete(ctx, env); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Load(ctx, url); !errors.Is(err, agent.ErrNoSession) {
+	if _, err := s.Load(ctx, key(env, url)); !errors.Is(err, agent.ErrNoSession) {
 		t.Errorf("Load after Delete: %v, want ErrNoSession", err)
 	}
-	big := session(url, "ann", string(make([]byte, MaxTokenBytes+1)))
+	big := session(env, url, "ann", string(make([]byte, MaxTokenBytes+1)))
 	if err := s.Save(ctx, big); !errors.Is(err, ErrTokenTooLarge) {
 		t.Errorf("Save of a too large token: %v, want ErrTokenTooLarge, as the keyring would", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -21,12 +22,36 @@ const MaxTokenBytes = 2560
 // [MaxTokenBytes].
 var ErrTokenTooLarge = errors.New("refresh token too large for the keyring")
 
-// The keyring names this package uses.
+// The keyring names this package uses. An environment's item has the
+// service "biot-agent <name> <base URL>" and the username as its user, so
+// that a person browsing the keyring reads the environment in the label
+// go-keyring gives it: "Password for 'ann' on 'biot-agent dev
+// https://dev.example.com'". A release before named environments used
+// "biot-agent <base URL>"; a name never holds "://", so the two never meet.
 const (
-	servicePrefix = "biot-agent " // + base URL: one item per environment and user
-	probeService  = "biot-agent"  // an item nobody stores, read by Open
+	servicePrefix = "biot-agent "
+	probeService  = "biot-agent" // an item nobody stores, read by Open
 	probeUser     = "probe"
 )
+
+// service is the keyring service of env's item at baseURL.
+func service(env, baseURL string) string { return servicePrefix + env + " " + baseURL }
+
+// legacyService is the keyring service of the item a release before named
+// environments saved for baseURL.
+func legacyService(baseURL string) string { return servicePrefix + baseURL }
+
+// envName is the form of an environment's name. The keyring's service
+// depends on it: a name with a space or "://" would read as another one.
+var envName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+
+// checkEnv refuses a name that is not an environment's.
+func checkEnv(env string) error {
+	if !envName.MatchString(env) {
+		return fmt.Errorf("%q is not an environment name (a to z, 0 to 9 and -, at most 32)", env)
+	}
+	return nil
+}
 
 // Options configures [Open]. The zero value is the usual setup.
 type Options struct {
@@ -103,9 +128,12 @@ func (s *keyringStore) Info() agent.StoreInfo {
 	return agent.StoreInfo{Kind: kind, Persistent: true, Problem: s.problem}
 }
 
-// Load reads the metadata for baseURL, then the refresh token.
-func (s *keyringStore) Load(ctx context.Context, baseURL string) (agent.Session, error) {
-	baseURL = normalize(baseURL)
+// Load reads the metadata of key's environment, then its refresh token.
+// An environment saved for another URL is not answered, and left alone:
+// Save replaces it. With key.Adopt, an environment with no session takes
+// over the one the previous release saved for key.URL (adopt.go).
+func (s *keyringStore) Load(ctx context.Context, key agent.Key) (agent.Session, error) {
+	url := normalize(key.URL)
 	unlock, err := s.acquire(ctx)
 	if err != nil {
 		return agent.Session{}, fmt.Errorf("keyring: load: %w", err)
@@ -115,44 +143,59 @@ func (s *keyringStore) Load(ctx context.Context, baseURL string) (agent.Session,
 	if err != nil {
 		return agent.Session{}, s.failed("load the session", err)
 	}
-	e, ok := m.Sessions[baseURL]
-	if !ok {
+	e, ok := m.Sessions[key.Env]
+	switch {
+	case ok && e.BaseURL != url:
+		return agent.Session{}, agent.ErrNoSession
+	case !ok && key.Adopt:
+		return s.adopt(ctx, m, key.Env, url)
+	case !ok:
 		return agent.Session{}, agent.ErrNoSession
 	}
 	var token string
 	err = s.call(ctx, func() error {
 		var err error
-		token, err = gokeyring.Get(servicePrefix+baseURL, e.Username)
+		token, err = gokeyring.Get(service(key.Env, url), e.Username)
 		return err
 	})
 	switch {
 	case errors.Is(err, gokeyring.ErrNotFound):
 		// The person deleted the item, or the metadata outlived it.
 		s.succeeded()
-		return agent.Session{}, fmt.Errorf("keyring: no token for %s at %s: %w", e.Username, baseURL, agent.ErrNoSession)
+		return agent.Session{}, fmt.Errorf("keyring: no token for %s at %s (%s): %w", e.Username, url, key.Env, agent.ErrNoSession)
 	case err != nil:
 		return agent.Session{}, s.failed("load the session", err)
 	}
 	s.succeeded()
+	if key.Adopt {
+		// An adoption that could not remove the previous release's item
+		// ends here; a legacy session the environment's own replaced goes.
+		s.dropLegacy(ctx, m, url)
+	}
+	return e.session(key.Env, token), nil
+}
+
+// session is the session e describes, under env, with its token.
+func (e sessionMeta) session(env, token string) agent.Session {
 	return agent.Session{
-		BaseURL:          baseURL,
+		Env:              env,
+		BaseURL:          e.BaseURL,
 		Username:         e.Username,
 		UserID:           e.UserID,
 		OrganizationID:   e.OrganizationID,
 		RefreshToken:     token,
 		RefreshExpiresAt: e.RefreshExpiresAt,
-	}, nil
+	}
 }
 
-// Save updates the keyring item of the session's environment and user in
-// place, then the metadata. When another user was saved for the
-// environment, that user's item is deleted first, so an environment never
-// has two tokens.
+// Save updates the keyring item of the session's environment in place, then
+// the metadata. When the environment was saved for another user or another
+// URL, that item is deleted first, so an environment never has two tokens.
 func (s *keyringStore) Save(ctx context.Context, sess agent.Session) error {
 	if err := validate(sess); err != nil {
 		return err
 	}
-	baseURL := normalize(sess.BaseURL)
+	env, url := sess.Env, normalize(sess.BaseURL)
 	unlock, err := s.acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("keyring: save: %w", err)
@@ -165,24 +208,25 @@ func (s *keyringStore) Save(ctx context.Context, sess agent.Session) error {
 	if err != nil {
 		return s.failed("save the session", err)
 	}
-	if old, ok := m.Sessions[baseURL]; ok && old.Username != sess.Username {
-		err := s.call(ctx, func() error { return gokeyring.Delete(servicePrefix+baseURL, old.Username) })
+	if old, ok := m.Sessions[env]; ok && (old.Username != sess.Username || old.BaseURL != url) {
+		err := s.call(ctx, func() error { return gokeyring.Delete(service(env, old.BaseURL), old.Username) })
 		if err != nil && !errors.Is(err, gokeyring.ErrNotFound) {
-			return s.failed("remove the previous user's session", err)
+			return s.failed("remove the environment's previous session", err)
 		}
 	}
-	err = s.call(ctx, func() error { return gokeyring.Set(servicePrefix+baseURL, sess.Username, sess.RefreshToken) })
+	err = s.call(ctx, func() error { return gokeyring.Set(service(env, url), sess.Username, sess.RefreshToken) })
 	if err != nil {
 		return s.failed("save the session", err)
 	}
-	m.Sessions[baseURL] = sessionMeta{
-		BaseURL:          baseURL,
+	m.Sessions[env] = sessionMeta{
+		Env:              env,
+		BaseURL:          url,
 		Username:         sess.Username,
 		UserID:           sess.UserID,
 		OrganizationID:   sess.OrganizationID,
 		RefreshExpiresAt: sess.RefreshExpiresAt,
 	}
-	m.Last = baseURL
+	m.Last = url
 	if err := writeMetadata(s.path, m); err != nil {
 		return s.failed("save the session", err)
 	}
@@ -190,10 +234,10 @@ func (s *keyringStore) Save(ctx context.Context, sess agent.Session) error {
 	return nil
 }
 
-// Delete removes the keyring item, then the metadata entry. The record of
-// the environment used last stays: it is where the next sign-in goes.
-func (s *keyringStore) Delete(ctx context.Context, baseURL string) error {
-	baseURL = normalize(baseURL)
+// Delete removes the environment's keyring item, then its metadata entry.
+// The record of the URL used last stays: it is where the next sign-in
+// goes. A legacy session is not the environment's, and stays too.
+func (s *keyringStore) Delete(ctx context.Context, env string) error {
 	unlock, err := s.acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("keyring: delete: %w", err)
@@ -203,15 +247,15 @@ func (s *keyringStore) Delete(ctx context.Context, baseURL string) error {
 	if err != nil {
 		return s.failed("delete the session", err)
 	}
-	e, ok := m.Sessions[baseURL]
+	e, ok := m.Sessions[env]
 	if !ok {
 		return nil
 	}
-	err = s.call(ctx, func() error { return gokeyring.Delete(servicePrefix+baseURL, e.Username) })
+	err = s.call(ctx, func() error { return gokeyring.Delete(service(env, e.BaseURL), e.Username) })
 	if err != nil && !errors.Is(err, gokeyring.ErrNotFound) {
 		return s.failed("delete the session", err)
 	}
-	delete(m.Sessions, baseURL)
+	delete(m.Sessions, env)
 	if err := writeMetadata(s.path, m); err != nil {
 		return s.failed("delete the session", err)
 	}
@@ -219,27 +263,15 @@ func (s *keyringStore) Delete(ctx context.Context, baseURL string) error {
 	return nil
 }
 
-// LastBaseURL returns the environment saved last, or "" when none was.
-func (s *keyringStore) LastBaseURL(ctx context.Context) (string, error) {
-	if err := ctx.Err(); err != nil {
-		return "", fmt.Errorf("keyring: %w", err)
-	}
-	m, err := readMetadata(s.path)
-	if err != nil {
-		return "", fmt.Errorf("keyring: %w", err)
-	}
-	return m.Last, nil
-}
-
-// holds reports whether the metadata file names a session for baseURL,
-// which is then in the keyring too (or was, until the person deleted it).
-// It asks the file only, never the keyring.
-func (s *keyringStore) holds(baseURL string) (bool, error) {
+// holds reports whether the metadata file names a session for env, which
+// is then in the keyring too (or was, until the person deleted it). It
+// asks the file only, never the keyring.
+func (s *keyringStore) holds(env string) (bool, error) {
 	m, err := readMetadata(s.path)
 	if err != nil {
 		return false, fmt.Errorf("keyring: %w", err)
 	}
-	_, ok := m.Sessions[normalize(baseURL)]
+	_, ok := m.Sessions[env]
 	return ok, nil
 }
 
@@ -283,6 +315,8 @@ func validate(s agent.Session) error {
 	switch {
 	case s.Env == "":
 		return errors.New("keyring: save: the session has no environment")
+	case checkEnv(s.Env) != nil:
+		return fmt.Errorf("keyring: save: %w", checkEnv(s.Env))
 	case normalize(s.BaseURL) == "":
 		return errors.New("keyring: save: the session has no base URL")
 	case s.Username == "":

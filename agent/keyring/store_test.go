@@ -14,6 +14,7 @@ import (
 	"biot-agent/internal/desktoptest"
 
 	"github.com/godbus/dbus/v5"
+	gokeyring "github.com/zalando/go-keyring"
 )
 
 // fixture is a store over the shared private keyring with its own metadata
@@ -27,6 +28,9 @@ type fixture struct {
 	url     string
 }
 
+// env is the environment the tests save under unless they name another.
+const env = "default"
+
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	d := desktoptest.Shared(t)
@@ -37,7 +41,23 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatalf("Open on a working Secret Service: %v", err)
 	}
+	t.Cleanup(func() { removeItems(meta) })
 	return &fixture{t: t, ctx: ctx, desktop: d, store: s, meta: meta, url: envURL(t, "")}
+}
+
+// removeItems deletes the keyring items the metadata file at path names:
+// the keyring is shared, and a test run again (-count) reuses its URLs.
+func removeItems(path string) {
+	m, err := readMetadata(path)
+	if err != nil {
+		return
+	}
+	for name, e := range m.Sessions {
+		_ = gokeyring.Delete(service(name, e.BaseURL), e.Username)
+	}
+	for url, e := range m.Legacy {
+		_ = gokeyring.Delete(legacyService(url), e.Username)
+	}
 }
 
 // envURL is a base URL unique to the test.
@@ -45,8 +65,10 @@ func envURL(t *testing.T, suffix string) string {
 	return "https://" + strings.NewReplacer("/", "-", "_", "-").Replace(strings.ToLower(t.Name())) + suffix + ".example.test"
 }
 
-func session(url, user, token string) agent.Session {
+// session is user's session of environment name at url.
+func session(name, url, user, token string) agent.Session {
 	return agent.Session{
+		Env:              name,
 		BaseURL:          url,
 		Username:         user,
 		UserID:           "uid-" + user,
@@ -56,15 +78,34 @@ func session(url, user, token string) agent.Session {
 	}
 }
 
-// items lists the keyring items of an environment, as a person browsing the
-// keyring would see them.
-func (f *fixture) items(url string) []dbus.ObjectPath {
+// key names environment name at url, adopting nothing.
+func key(name, url string) agent.Key { return agent.Key{Env: name, URL: url} }
+
+// items lists the keyring items of environment name at url, as a person
+// browsing the keyring would see them.
+func (f *fixture) items(name, url string) []dbus.ObjectPath {
 	f.t.Helper()
-	items, err := f.desktop.Keyring.Items(f.ctx, map[string]string{"service": servicePrefix + url})
+	return keyringItems(f.t, f.ctx, f.desktop.Keyring, service(name, url))
+}
+
+// keyringItems lists the items of kr whose service is svc.
+func keyringItems(t *testing.T, ctx context.Context, kr *desktoptest.Keyring, svc string) []dbus.ObjectPath {
+	t.Helper()
+	items, err := kr.Items(ctx, map[string]string{"service": svc})
 	if err != nil {
-		f.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return items
+}
+
+// secret is what secret-tool reads in the item of svc and user.
+func secret(t *testing.T, ctx context.Context, kr *desktoptest.Keyring, svc, user string) string {
+	t.Helper()
+	out, err := kr.SecretTool(ctx, "", "lookup", "service", svc, "username", user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func (f *fixture) save(s agent.Session) {
@@ -74,13 +115,24 @@ func (f *fixture) save(s agent.Session) {
 	}
 }
 
-func (f *fixture) load(url string) agent.Session {
+func (f *fixture) load(k agent.Key) agent.Session {
 	f.t.Helper()
-	got, err := f.store.Load(f.ctx, url)
+	got, err := f.store.Load(f.ctx, k)
 	if err != nil {
-		f.t.Fatalf("Load(%s): %v", url, err)
+		f.t.Fatalf("Load(%+v): %v", k, err)
 	}
 	return got
+}
+
+// wantNoSession fails the test unless Load(k) answers ErrNoSession, and
+// not for a keyring that did not answer.
+func (f *fixture) wantNoSession(k agent.Key, why string) {
+	f.t.Helper()
+	_, err := f.store.Load(f.ctx, k)
+	var timeout *TimeoutError
+	if !errors.Is(err, agent.ErrNoSession) || errors.As(err, &timeout) {
+		f.t.Errorf("Load(%+v) %s: %v, want ErrNoSession", k, why, err)
+	}
 }
 
 func sameSession(t *testing.T, got, want agent.Session) {
@@ -96,9 +148,9 @@ func sameSession(t *testing.T, got, want agent.Session) {
 
 func TestSaveThenLoadGivesTheSessionBack(t *testing.T) {
 	f := newFixture(t)
-	want := session(f.url, "ann@example.com", "refresh-1")
+	want := session(env, f.url, "ann@example.com", "refresh-1")
 	f.save(want)
-	sameSession(t, f.load(f.url), want)
+	sameSession(t, f.load(key(env, f.url)), want)
 
 	wantKind := map[string]string{"linux": "secret-service", "darwin": "keychain", "windows": "wincred"}[runtime.GOOS]
 	if info := f.store.Info(); info != (agent.StoreInfo{Kind: wantKind, Persistent: true}) {
@@ -108,18 +160,18 @@ func TestSaveThenLoadGivesTheSessionBack(t *testing.T) {
 
 func TestSaveUpdatesTheKeyringItemInPlace(t *testing.T) {
 	f := newFixture(t)
-	f.save(session(f.url, "ann", "refresh-1"))
-	before := f.items(f.url)
-	f.save(session(f.url, "ann", "refresh-2"))
-	after := f.items(f.url)
+	f.save(session(env, f.url, "ann", "refresh-1"))
+	before := f.items(env, f.url)
+	f.save(session(env, f.url, "ann", "refresh-2"))
+	after := f.items(env, f.url)
 
 	if len(after) != 1 || len(before) != 1 || after[0] != before[0] {
 		t.Errorf("items before %v, after %v: want the one same item", before, after)
 	}
-	if got := f.load(f.url).RefreshToken; got != "refresh-2" {
+	if got := f.load(key(env, f.url)).RefreshToken; got != "refresh-2" {
 		t.Errorf("loaded token %q, want the rotated one", got)
 	}
-	out, err := f.desktop.Keyring.SecretTool(f.ctx, "", "lookup", "service", servicePrefix+f.url, "username", "ann")
+	out, err := f.desktop.Keyring.SecretTool(f.ctx, "", "lookup", "service", service(env, f.url), "username", "ann")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,30 +182,30 @@ func TestSaveUpdatesTheKeyringItemInPlace(t *testing.T) {
 
 func TestSaveForAnotherUserReplacesThePrevious(t *testing.T) {
 	f := newFixture(t)
-	f.save(session(f.url, "ann", "refresh-ann"))
-	f.save(session(f.url, "bob", "refresh-bob"))
+	f.save(session(env, f.url, "ann", "refresh-ann"))
+	f.save(session(env, f.url, "bob", "refresh-bob"))
 
-	if items := f.items(f.url); len(items) != 1 {
+	if items := f.items(env, f.url); len(items) != 1 {
 		t.Errorf("the environment has %d items, want 1", len(items))
 	}
-	if got := f.load(f.url); got.Username != "bob" || got.RefreshToken != "refresh-bob" {
+	if got := f.load(key(env, f.url)); got.Username != "bob" || got.RefreshToken != "refresh-bob" {
 		t.Errorf("loaded %s, want bob's session", got.Username)
 	}
 }
 
 func TestDeleteForgetsTheSession(t *testing.T) {
 	f := newFixture(t)
-	f.save(session(f.url, "ann", "refresh-1"))
-	if err := f.store.Delete(f.ctx, f.url); err != nil {
+	f.save(session(env, f.url, "ann", "refresh-1"))
+	if err := f.store.Delete(f.ctx, env); err != nil {
 		t.Fatal(err)
 	}
-	if items := f.items(f.url); len(items) != 0 {
+	if items := f.items(env, f.url); len(items) != 0 {
 		t.Errorf("items after Delete = %v, want none", items)
 	}
-	if _, err := f.store.Load(f.ctx, f.url); !errors.Is(err, agent.ErrNoSession) {
+	if _, err := f.store.Load(f.ctx, key(env, f.url)); !errors.Is(err, agent.ErrNoSession) {
 		t.Errorf("Load after Delete: %v, want ErrNoSession", err)
 	}
-	if err := f.store.Delete(f.ctx, f.url); err != nil {
+	if err := f.store.Delete(f.ctx, env); err != nil {
 		t.Errorf("Delete with nothing stored: %v, want nil", err)
 	}
 }
@@ -161,41 +213,41 @@ func TestDeleteForgetsTheSession(t *testing.T) {
 func TestEnvironmentsAreKeptApart(t *testing.T) {
 	f := newFixture(t)
 	prod, staging := envURL(t, "-prod"), envURL(t, "-staging")
-	f.save(session(prod, "ann", "refresh-prod"))
-	f.save(session(staging, "ann", "refresh-staging"))
+	f.save(session("prod", prod, "ann", "refresh-prod"))
+	f.save(session("staging", staging, "ann", "refresh-staging"))
 
-	if got := f.load(prod).RefreshToken; got != "refresh-prod" {
+	if got := f.load(key("prod", prod)).RefreshToken; got != "refresh-prod" {
 		t.Errorf("prod token = %q", got)
 	}
-	if got := f.load(staging).RefreshToken; got != "refresh-staging" {
+	if got := f.load(key("staging", staging)).RefreshToken; got != "refresh-staging" {
 		t.Errorf("staging token = %q", got)
 	}
-	if err := f.store.Delete(f.ctx, prod); err != nil {
+	if err := f.store.Delete(f.ctx, "prod"); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.load(staging).RefreshToken; got != "refresh-staging" {
+	if got := f.load(key("staging", staging)).RefreshToken; got != "refresh-staging" {
 		t.Errorf("staging token after deleting prod = %q", got)
 	}
-	if _, err := f.store.Load(f.ctx, prod); !errors.Is(err, agent.ErrNoSession) {
+	if _, err := f.store.Load(f.ctx, key("prod", prod)); !errors.Is(err, agent.ErrNoSession) {
 		t.Errorf("prod after Delete: %v, want ErrNoSession", err)
 	}
 }
 
 func TestTrailingSlashIsTheSameEnvironment(t *testing.T) {
 	f := newFixture(t)
-	f.save(session(f.url+"/", "ann", "refresh-1"))
-	if got := f.load(f.url); got.RefreshToken != "refresh-1" || got.BaseURL != f.url {
+	f.save(session(env, f.url+"/", "ann", "refresh-1"))
+	if got := f.load(key(env, f.url)); got.RefreshToken != "refresh-1" || got.BaseURL != f.url {
 		t.Errorf("loaded %q at %q", got.RefreshToken, got.BaseURL)
 	}
 }
 
 func TestItemDeletedByThePersonIsNoSession(t *testing.T) {
 	f := newFixture(t)
-	f.save(session(f.url, "ann", "refresh-1"))
-	if _, err := f.desktop.Keyring.SecretTool(f.ctx, "", "clear", "service", servicePrefix+f.url, "username", "ann"); err != nil {
+	f.save(session(env, f.url, "ann", "refresh-1"))
+	if _, err := f.desktop.Keyring.SecretTool(f.ctx, "", "clear", "service", service(env, f.url), "username", "ann"); err != nil {
 		t.Fatal(err)
 	}
-	_, err := f.store.Load(f.ctx, f.url)
+	_, err := f.store.Load(f.ctx, key(env, f.url))
 	var timeout *TimeoutError
 	if !errors.Is(err, agent.ErrNoSession) || errors.As(err, &timeout) {
 		t.Errorf("Load with the item gone: %v, want ErrNoSession", err)
@@ -208,7 +260,7 @@ func TestItemDeletedByThePersonIsNoSession(t *testing.T) {
 func TestMetadataFileHoldsNoToken(t *testing.T) {
 	f := newFixture(t)
 	const token = "refresh-token-that-must-stay-in-the-keyring"
-	f.save(session(f.url, "ann", token))
+	f.save(session(env, f.url, "ann", token))
 
 	b, err := os.ReadFile(f.meta)
 	if err != nil {
@@ -249,16 +301,16 @@ func TestLastBaseURLFollowsSaves(t *testing.T) {
 		want string
 	}{
 		{"nothing saved yet", func() error { return nil }, ""},
-		{"after saving a", func() error { return f.store.Save(f.ctx, session(a, "ann", "t-a")) }, a},
-		{"after saving b", func() error { return f.store.Save(f.ctx, session(b, "ann", "t-b")) }, b},
-		{"after saving a again", func() error { return f.store.Save(f.ctx, session(a, "ann", "t-a2")) }, a},
-		{"after deleting a, a stays the place to sign in", func() error { return f.store.Delete(f.ctx, a) }, a},
+		{"after saving a", func() error { return f.store.Save(f.ctx, session("a", a, "ann", "t-a")) }, a},
+		{"after saving b", func() error { return f.store.Save(f.ctx, session("b", b, "ann", "t-b")) }, b},
+		{"after saving a again", func() error { return f.store.Save(f.ctx, session("a", a, "ann", "t-a2")) }, a},
+		{"after deleting a, a stays the place to sign in", func() error { return f.store.Delete(f.ctx, "a") }, a},
 	}
 	for _, st := range steps {
 		if err := st.do(); err != nil {
 			t.Fatalf("%s: %v", st.name, err)
 		}
-		got, err := LastBaseURL(f.ctx, f.store)
+		got, err := LastBaseURL(f.meta)
 		if err != nil {
 			t.Fatalf("%s: %v", st.name, err)
 		}
@@ -281,18 +333,18 @@ func TestTokenSizeLimit(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			url := envURL(t, string(rune('a'+i)))
-			s := session(url, "ann", strings.Repeat("x", tt.size))
+			s := session(env, url, "ann", strings.Repeat("x", tt.size))
 			err := f.store.Save(f.ctx, s)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("Save: %v, want %v", err, tt.wantErr)
 			}
 			if tt.wantErr != nil {
-				if len(f.items(url)) != 0 {
+				if len(f.items(env, url)) != 0 {
 					t.Error("a refused token reached the keyring")
 				}
 				return
 			}
-			if got := f.load(url).RefreshToken; got != s.RefreshToken {
+			if got := f.load(key(env, url)).RefreshToken; got != s.RefreshToken {
 				t.Errorf("loaded a token of %d bytes, want %d", len(got), tt.size)
 			}
 		})
@@ -310,7 +362,7 @@ func TestProblemShowsUntilTheNextSuccess(t *testing.T) {
 	if err := os.WriteFile(dir, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.Save(f.ctx, session(f.url, "ann", "refresh-1")); err == nil {
+	if err := f.store.Save(f.ctx, session(env, f.url, "ann", "refresh-1")); err == nil {
 		t.Fatal("Save succeeded without a metadata folder")
 	}
 	if p := f.store.Info().Problem; !strings.Contains(p, "could not save the session") {
@@ -320,7 +372,7 @@ func TestProblemShowsUntilTheNextSuccess(t *testing.T) {
 	if err := os.Remove(dir); err != nil {
 		t.Fatal(err)
 	}
-	f.save(session(f.url, "ann", "refresh-1"))
+	f.save(session(env, f.url, "ann", "refresh-1"))
 	if p := f.store.Info().Problem; p != "" {
 		t.Errorf("Problem after a good save = %q, want none", p)
 	}
@@ -334,11 +386,11 @@ func TestCorruptMetadataIsReplacedBySave(t *testing.T) {
 	if err := os.WriteFile(f.meta, []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.store.Load(f.ctx, f.url); err == nil || errors.Is(err, agent.ErrNoSession) {
+	if _, err := f.store.Load(f.ctx, key(env, f.url)); err == nil || errors.Is(err, agent.ErrNoSession) {
 		t.Errorf("Load over a corrupt file: %v, want a read error", err)
 	}
-	f.save(session(f.url, "ann", "refresh-1"))
-	if got := f.load(f.url).RefreshToken; got != "refresh-1" {
+	f.save(session(env, f.url, "ann", "refresh-1"))
+	if got := f.load(key(env, f.url)).RefreshToken; got != "refresh-1" {
 		t.Errorf("token after replacing the corrupt file = %q", got)
 	}
 }

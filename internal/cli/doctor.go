@@ -64,9 +64,10 @@ something hangs. Exit code 0 when no check failed (warnings do not count),
 }
 
 // doctorURL finds the BioT URL as runAgent does, and says where from. The
-// last session's URL needs the keyring; a keyring that cannot be opened
-// means there is none to find, as for the agent.
-func doctorURL(ctx context.Context, flagURL string) (url, source string, err error) {
+// last session's URL comes from the session metadata file alone, never the
+// keyring; a file that cannot be read means there is none to find, as for
+// the agent.
+func doctorURL(_ context.Context, flagURL string) (url, source string, err error) {
 	if flagURL != "" {
 		return flagURL, "--url", nil
 	}
@@ -84,11 +85,7 @@ func doctorURL(ctx context.Context, flagURL string) (url, source string, err err
 	if cfg.URL != "" {
 		return cfg.URL, path, nil
 	}
-	store, err := keyring.Open(ctx, keyring.Options{})
-	if err != nil {
-		return "", "", nil
-	}
-	u, err := keyring.LastBaseURL(ctx, store)
+	u, err := keyring.LastBaseURL("")
 	if err != nil || u == "" {
 		return "", "", nil
 	}

@@ -442,7 +442,7 @@ func (d *trayDesktop) wantNotes(t *testing.T, want ...string) {
 // the world's BioT.
 func (d *trayDesktop) keyringItems(t *testing.T, w *world) []string {
 	t.Helper()
-	items, err := d.keyring.Items(w.ctx(), map[string]string{"service": "biot-agent " + w.sim.URL()})
+	items, err := d.keyring.Items(w.ctx(), map[string]string{"service": keyringService(w.sim.URL())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,7 +457,7 @@ func (d *trayDesktop) keyringItems(t *testing.T, w *world) []string {
 // username, with secret-tool as a person would, for the leak check.
 func (d *trayDesktop) refreshTokenFromKeyring(t *testing.T, w *world, username string) {
 	t.Helper()
-	tok, err := d.keyring.SecretTool(w.ctx(), "", "lookup", "service", "biot-agent "+w.sim.URL(), "username", username)
+	tok, err := d.keyring.SecretTool(w.ctx(), "", "lookup", "service", keyringService(w.sim.URL()), "username", username)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,11 @@ import (
 	"biot-agent/ipc"
 )
 
+// keyringService is the keyring service of the session the agent keeps for
+// url: "biot-agent <environment> <URL>", and run's environment is "default"
+// unless the person names another.
+func keyringService(url string) string { return "biot-agent default " + url }
+
 // login signs the world's agent in as a script does: the password piped in.
 func (w *world) login(username, password string) result {
 	w.t.Helper()

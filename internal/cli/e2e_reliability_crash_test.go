@@ -163,7 +163,7 @@ func (w *world) storedRefreshToken(username string) string {
 	if len(w.keyringItems()) == 0 {
 		return ""
 	}
-	tok, err := desktop.Keyring.SecretTool(w.ctx(), "", "lookup", "service", "biot-agent "+w.sim.URL(), "username", username)
+	tok, err := desktop.Keyring.SecretTool(w.ctx(), "", "lookup", "service", keyringService(w.sim.URL()), "username", username)
 	if err != nil {
 		w.t.Fatal(err)
 	}

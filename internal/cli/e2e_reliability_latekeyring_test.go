@@ -47,7 +47,7 @@ func (a *agentProc) inMemory(what string) ipc.StatusResponse {
 // environment, "" for none; it joins the secrets that must not leak.
 func (w *world) storedToken(kr *desktoptest.Keyring, username string) string {
 	w.t.Helper()
-	items, err := kr.Items(w.ctx(), map[string]string{"service": "biot-agent " + w.sim.URL()})
+	items, err := kr.Items(w.ctx(), map[string]string{"service": keyringService(w.sim.URL())})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func (w *world) storedToken(kr *desktoptest.Keyring, username string) string {
 	if len(items) > 1 {
 		w.t.Errorf("the keyring holds %d items for %s, want one", len(items), w.sim.URL())
 	}
-	tok, err := kr.SecretTool(w.ctx(), "", "lookup", "service", "biot-agent "+w.sim.URL(), "username", username)
+	tok, err := kr.SecretTool(w.ctx(), "", "lookup", "service", keyringService(w.sim.URL()), "username", username)
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -96,7 +96,7 @@ func TestRestartResumesFromTheKeyringWithoutAPassword(t *testing.T) {
 // keyringItems lists the keyring items of the world's BioT environment.
 func (w *world) keyringItems() []string {
 	w.t.Helper()
-	items, err := desktop.Keyring.Items(w.ctx(), map[string]string{"service": "biot-agent " + w.sim.URL()})
+	items, err := desktop.Keyring.Items(w.ctx(), map[string]string{"service": keyringService(w.sim.URL())})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func (w *world) keyringItems() []string {
 // leak.
 func (w *world) refreshTokenFromKeyring(username string) {
 	w.t.Helper()
-	tok, err := desktop.Keyring.SecretTool(w.ctx(), "", "lookup", "service", "biot-agent "+w.sim.URL(), "username", username)
+	tok, err := desktop.Keyring.SecretTool(w.ctx(), "", "lookup", "service", keyringService(w.sim.URL()), "username", username)
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -131,7 +131,7 @@ func build(ctx context.Context, log *slog.Logger, o runOptions) (p *program, err
 		store, fallback = openStore(log)
 	}
 	if baseURL == "" {
-		if baseURL, err = savedURL(ctx, store); err != nil {
+		if baseURL, err = savedURL(); err != nil {
 			return nil, err
 		}
 	}
@@ -264,12 +264,10 @@ func configuredURL(flagURL string, cfg Config) string {
 	return cfg.URL
 }
 
-// savedURL is the environment of the session saved last, when the person
-// gave no URL.
-func savedURL(ctx context.Context, store agent.Store) (string, error) {
-	lctx, cancel := context.WithTimeout(ctx, keyringTimeout)
-	defer cancel()
-	if u, err := keyring.LastBaseURL(lctx, store); err == nil && u != "" {
+// savedURL is the URL of the session saved last, when the person gave no
+// URL. It reads the session metadata file alone, never the keyring.
+func savedURL() (string, error) {
+	if u, err := keyring.LastBaseURL(""); err == nil && u != "" {
 		return u, nil
 	}
 	path, err := ConfigPath()

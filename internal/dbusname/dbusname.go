@@ -32,6 +32,7 @@ const (
 	SecretsPath      = "/org/freedesktop/secrets"
 	SecretService    = "org.freedesktop.Secret.Service"
 	SecretCollection = "org.freedesktop.Secret.Collection"
+	SecretItem       = "org.freedesktop.Secret.Item"
 	// LoginCollectionPath is the login keyring, which go-keyring stores
 	// into when it exists.
 	LoginCollectionPath = "/org/freedesktop/secrets/collection/login"

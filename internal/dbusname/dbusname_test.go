@@ -27,6 +27,7 @@ func TestNamesHaveTheirForm(t *testing.T) {
 		{"SecretsPath", SecretsPath, pathForm},
 		{"SecretService", SecretService, nameForm},
 		{"SecretCollection", SecretCollection, nameForm},
+		{"SecretItem", SecretItem, nameForm},
 		{"LoginCollectionPath", LoginCollectionPath, pathForm},
 		{"AliasPathPrefix", AliasPathPrefix, prefixForm},
 		{"Notifications", Notifications, nameForm},

@@ -206,6 +206,27 @@ func (k *Keyring) Items(ctx context.Context, attrs map[string]string) ([]dbus.Ob
 	return append(unlocked, locked...), nil
 }
 
+// Label returns the label of the item at path: what a keyring browser
+// (Seahorse, KWalletManager) shows the person.
+func (k *Keyring) Label(ctx context.Context, item dbus.ObjectPath) (string, error) {
+	conn, err := k.Bus.Connect(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	var label dbus.Variant
+	err = conn.Object(dbusname.Secrets, item).
+		CallWithContext(ctx, dbusname.Properties+".Get", 0, dbusname.SecretItem, "Label").Store(&label)
+	if err != nil {
+		return "", fmt.Errorf("desktoptest: read the label of %s: %w", item, err)
+	}
+	s, ok := label.Value().(string)
+	if !ok {
+		return "", fmt.Errorf("desktoptest: the label of %s is a %s, not a string", item, label.Signature())
+	}
+	return s, nil
+}
+
 // SecretTool runs secret-tool against this keyring, with stdin as its input
 // (the secret, for "store"), and returns what it printed on stdout.
 func (k *Keyring) SecretTool(ctx context.Context, stdin string, args ...string) (string, error) {
