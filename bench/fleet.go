@@ -236,7 +236,7 @@ func runFleetAgent(ctx context.Context, cfg FleetConfig, p FleetPolicy, i int, h
 		return out, err
 	}
 	store := keyring.NewMemory("fleet")
-	if err := store.Save(ctx, agent.Session{BaseURL: baseURL, Username: "fleet@example.com", UserID: "fleet-user",
+	if err := store.Save(ctx, agent.Session{Env: agent.DefaultEnv, BaseURL: baseURL, Username: "fleet@example.com", UserID: "fleet-user",
 		OrganizationID: "fleet-org", RefreshToken: "fleet-refresh-0", RefreshExpiresAt: start.Add(24 * time.Hour)}); err != nil {
 		return out, err
 	}
