@@ -139,7 +139,7 @@ func build(ctx context.Context, log *slog.Logger, o runOptions) (p *program, err
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
-	a, err := agent.New(agent.Config{Client: bc, Store: store, Logger: log})
+	a, err := agent.New(agent.Config{Adopt: true, Client: bc, Store: store, Logger: log})
 	if err != nil {
 		return nil, err
 	}
