@@ -14,24 +14,33 @@ import (
 )
 
 func statusCmd() *command {
-	var asJSON bool
+	var asJSON, all bool
 	return &command{
 		name:    "status",
 		oneEnv:  true,
 		summary: "show who is signed in, until when, and how the last refresh went",
-		usage:   "[--json]",
-		help: `Shows the session of the running agent. The exit code tells the state:
-0 signed in, 3 signed out or sign-in needed, 4 agent not running, 5 offline.`,
+		usage:   "[-e NAME | --all] [--json]",
+		help: `Shows the session of one environment of the running agent (-e NAME, else
+$BIOT_ENV, else the default), or of every environment with --all. The exit
+code tells the state (with --all, the worst): 0 signed in, 3 signed out or
+sign-in needed, 4 agent not running, 5 offline.`,
 		flags: func(fs *flag.FlagSet) {
-			fs.BoolVar(&asJSON, "json", false, "print the status as JSON")
+			fs.BoolVar(&asJSON, "json", false, "print the status as JSON (with --all, an array)")
+			fs.BoolVar(&all, "all", false, "show every environment")
 		},
 		run: func(ctx context.Context, e *env, _ *flag.FlagSet, args []string) error {
 			if len(args) > 0 {
 				return usagef("status takes no arguments")
 			}
+			if all && e.envName != "" {
+				return usagef("--all and -e do not go together")
+			}
 			c, err := e.client()
 			if err != nil {
 				return err
+			}
+			if all {
+				return statusAll(ctx, e, c, asJSON)
 			}
 			st, err := c.Status(ctx)
 			if err != nil {
@@ -46,15 +55,59 @@ func statusCmd() *command {
 			} else {
 				printStatus(e.stdout, st.Status, st.Version, time.Now())
 			}
-			switch st.State {
-			case ipc.StateSignedOut, ipc.StateNeedsLogin:
-				return &childExit{code: exitSignIn}
-			case ipc.StateOffline:
-				return &childExit{code: exitOffline}
-			}
-			return nil
+			return stateExit(st.State)
 		},
 	}
+}
+
+// stateExit is the exit code that tells a state.
+func stateExit(s ipc.State) error {
+	switch s {
+	case ipc.StateSignedOut, ipc.StateNeedsLogin:
+		return &childExit{code: exitSignIn}
+	case ipc.StateOffline:
+		return &childExit{code: exitOffline}
+	}
+	return nil
+}
+
+// statusAll shows every environment, and exits with the code of the worst
+// state among those with a session (sign-in needed, then offline), as the
+// tray's icon does; when none has one, as signed out.
+func statusAll(ctx context.Context, e *env, c *ipc.Client, asJSON bool) error {
+	list, err := c.Environments(ctx)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(list.Environments); err != nil {
+			return err
+		}
+	} else if len(list.Environments) == 0 {
+		fmt.Fprintln(e.stdout, "No environment yet. Add one with: biot-agent login --url https://api.dev.<company>.biot-med.com -e dev")
+	}
+	rank := map[ipc.State]int{ipc.StateSignedOut: 0, ipc.StateSignedIn: 1, ipc.StateOffline: 2, ipc.StateNeedsLogin: 3}
+	worst := ipc.StateSignedOut
+	now := time.Now()
+	for i, st := range list.Environments {
+		if !asJSON {
+			if i > 0 {
+				fmt.Fprintln(e.stdout)
+			}
+			title := st.Env
+			if st.Env == list.Default {
+				title += " (default)"
+			}
+			fmt.Fprintln(e.stdout, title)
+			printStatus(e.stdout, st, "", now)
+		}
+		if rank[st.State] > rank[worst] {
+			worst = st.State
+		}
+	}
+	return stateExit(worst)
 }
 
 var stateWords = map[ipc.State]string{
@@ -78,6 +131,7 @@ func printStatus(w io.Writer, st ipc.Status, version string, now time.Time) {
 	if st.MFAPending {
 		state += ", a sign-in waits for its SMS code"
 	}
+	line("Environment", st.Env)
 	line("State", state)
 	line("Why", st.Message)
 	line("BioT", st.BaseURL)
