@@ -278,6 +278,9 @@ func (f *face) apply(v view, auto autostartState, force bool) {
 		if force || sec.status != was.status {
 			items.status.SetTitle(sec.status)
 		}
+		if force || sec.about != was.about {
+			items.status.SetTooltip(sec.about)
+		}
 		enable(items.signIn, sec.signIn, force || sec.signIn != was.signIn)
 		enable(items.signOut, sec.signOut, force || sec.signOut != was.signOut)
 		enable(items.copyToken, sec.copyToken, force || sec.copyToken != was.copyToken)
