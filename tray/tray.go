@@ -84,8 +84,8 @@ type Config struct {
 	// Notifier shows notifications. Default: notify.New, closed when Run
 	// returns.
 	Notifier notify.Notifier
-	// NotifyBefore is how long before the session ends a heads-up is
-	// shown; 0 turns it off.
+	// NotifyBefore is how long before an environment's session ends a
+	// heads-up is shown; 0 turns it off.
 	NotifyBefore time.Duration
 	// Autostart backs the "Start at login" item; nil disables the item.
 	Autostart Autostart
@@ -110,7 +110,7 @@ var ErrQuit = errors.New("tray: quit from the tray menu")
 //
 // Without a D-Bus session bus, or with no tray host (no
 // StatusNotifierWatcher) on Linux, it logs one line saying why and keeps
-// running without an icon, still following the session and notifying;
+// running without an icon, still following the environments and notifying;
 // the icon appears when a tray host does.
 func Run(ctx context.Context, cfg Config) error {
 	if cfg.Backend == nil {
