@@ -20,11 +20,28 @@ const (
 // systray loop. What goes wrong is logged and shown in a notification, since
 // a click without visible effect leaves the person guessing.
 
-// signIn starts a sign-in page and opens it in the browser.
-func (t *tray) signIn() {
+// signIn starts a sign-in page for env and opens it in the browser.
+func (t *tray) signIn(env string) {
 	if t.cfg.SignIn == nil {
 		return
 	}
+	t.openPage("the BioT sign-in page for "+env, func(ctx context.Context) (string, error) { return t.cfg.SignIn(ctx, env) })
+}
+
+// addEnvironment starts the page that adds an environment and opens it in
+// the browser.
+func (t *tray) addEnvironment() {
+	if t.cfg.AddEnvironment == nil {
+		return
+	}
+	t.openPage("the page to add a BioT environment", t.cfg.AddEnvironment)
+}
+
+// openPage starts a page with start and opens it in the browser; what
+// names the page in what goes wrong. One page opens at a time: a second
+// click while the first is on its way does nothing (the server keeps one
+// page live anyway).
+func (t *tray) openPage(what string, start func(context.Context) (string, error)) {
 	t.mu.Lock()
 	busy := t.signingIn
 	t.signingIn = true
@@ -40,52 +57,52 @@ func (t *tray) signIn() {
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), signInTimeout)
 		defer cancel()
-		url, err := t.cfg.SignIn(ctx)
+		url, err := start(ctx)
 		if err != nil {
-			t.log.Warn("tray: could not start the sign-in page", "err", err)
-			t.problem("Could not start the BioT sign-in page", err.Error()+". Run biot-agent login in a terminal instead.")
+			t.log.Warn("tray: could not start "+what, "err", err)
+			t.problem("Could not start "+what, err.Error()+". Run biot-agent login in a terminal instead.")
 			return
 		}
 		// The URL holds a one-time secret: it is not logged.
 		if err := t.cfg.OpenURL(url); err != nil {
-			t.log.Warn("tray: could not open the sign-in page in a browser", "err", err)
-			t.problem("Could not open a browser for the BioT sign-in", err.Error()+". Run biot-agent login in a terminal instead.")
+			t.log.Warn("tray: could not open "+what+" in a browser", "err", err)
+			t.problem("Could not open a browser for "+what, err.Error()+". Run biot-agent login in a terminal instead.")
 			return
 		}
-		t.log.Info("tray: sign-in page opened in the browser")
+		t.log.Info("tray: " + what + " opened in the browser")
 	}()
 }
 
-// signOut ends the session.
-func (t *tray) signOut() {
+// signOut ends env's session.
+func (t *tray) signOut(env string) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), logoutTimeout)
 		defer cancel()
-		if err := t.cfg.Backend.Logout(ctx); err != nil {
-			t.log.Warn("tray: sign-out", "err", err)
-			t.problem("BioT sign-out", err.Error())
+		if err := t.cfg.Backend.Logout(ctx, env); err != nil {
+			t.log.Warn("tray: sign-out", "env", env, "err", err)
+			t.problem("BioT sign-out of "+env, err.Error())
 		}
 	}()
 }
 
-// copyToken puts a valid access token on the clipboard.
-func (t *tray) copyToken() {
+// copyToken puts a valid access token of env on the clipboard.
+func (t *tray) copyToken(env string) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), tokenTimeout)
 		defer cancel()
-		tok, err := t.cfg.Backend.Token(ctx, 0)
+		tok, err := t.cfg.Backend.Token(ctx, env, 0)
 		if err != nil {
-			t.log.Warn("tray: no access token to copy", "err", err)
-			t.problem("No BioT access token to copy", err.Error())
+			t.log.Warn("tray: no access token to copy", "env", env, "err", err)
+			t.problem("No BioT access token to copy: "+env, err.Error())
 			return
 		}
 		if err := t.cfg.Copy(tok.Token); err != nil {
-			t.log.Warn("tray: could not copy the access token", "err", err)
-			t.problem("Could not copy the BioT access token", err.Error())
+			t.log.Warn("tray: could not copy the access token", "env", env, "err", err)
+			t.problem("Could not copy the BioT access token of "+env, err.Error())
 			return
 		}
 		t.notify(notify.Notification{
-			Title:   "BioT access token copied",
+			Title:   "BioT access token copied: " + env,
 			Body:    "It is valid until " + clock(tok.ExpiresAt, t.cfg.Clock.Now(), t.loc) + ".",
 			Urgency: notify.Low,
 			Icon:    assets.PNG(assets.SignedIn, 48),

@@ -33,3 +33,15 @@ func eventually(t *testing.T, check func() string) {
 		}
 	}
 }
+
+// recv waits for one string: a line from a fake tool, a page opened.
+func recv(t *testing.T, ch <-chan string, what string) string {
+	t.Helper()
+	select {
+	case s := <-ch:
+		return s
+	case <-time.After(waitFor):
+		t.Fatalf("%s: nothing came", what)
+		return ""
+	}
+}

@@ -5,6 +5,7 @@ package tray
 import (
 	"context"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,10 +36,8 @@ func run(ctx context.Context, t *tray) error {
 	// its objects, they would be lost.
 	f := &face{t: t, done: make(chan struct{}), force: make(chan struct{}, 1)}
 	v, _ := t.view()
-	f.setIcon(v.icon)
-	systray.SetTooltip(v.tooltip)
+	f.look(v, true)
 	systray.SetTitle("BioT Agent")
-	f.shown.icon, f.shown.tooltip = v.icon, v.tooltip
 
 	stop := make(chan struct{})
 	go func() {
@@ -85,14 +84,30 @@ type face struct {
 	mu     sync.Mutex
 	exited bool
 
-	status, signIn, signOut, copyToken, autostart, quitItem *systray.MenuItem
+	// menu is the items; only onReady, then the render goroutine, touch
+	// them.
+	menu struct {
+		built    bool
+		envs     []string          // whom the sections are for, in order
+		none     *systray.MenuItem // "No BioT environment yet", while so
+		sections []faceSection
+		add      *systray.MenuItem
+		auto     *systray.MenuItem
+		quit     *systray.MenuItem
+	}
 
 	// shown is what systray was last given; only the render goroutine
-	// touches it and the items after onReady.
+	// touches it after onReady.
 	shown struct {
-		view
-		autostart autostartState
+		icon, tooltip string
+		sections      []section
+		autostart     autostartState
 	}
+}
+
+// faceSection is the items of one environment's section.
+type faceSection struct {
+	status, signIn, signOut, copyToken *systray.MenuItem
 }
 
 // reapply asks the face to set icon, tooltip and menu again, as they are.
@@ -129,37 +144,65 @@ func (f *face) update(v view, auto autostartState, force bool) {
 // onReady builds the menu. systray calls it on a goroutine of its own
 // while it connects, and answers the first GetLayout only once it returns.
 func (f *face) onReady() {
-	t := f.t
-	v, auto := t.view()
-	f.status = systray.AddMenuItem(v.status, "")
-	f.status.Disable()
-	systray.AddSeparator()
-	f.signIn = systray.AddMenuItem("Sign in…", "Open the BioT sign-in page in the browser")
-	f.signOut = systray.AddMenuItem("Sign out", "Sign out here and at BioT")
-	f.copyToken = systray.AddMenuItem("Copy access token", "Put a valid access token on the clipboard")
-	systray.AddSeparator()
-	f.autostart = systray.AddMenuItemCheckbox("Start at login", "Start the BioT agent when you log in", false)
-	systray.AddSeparator()
-	f.quitItem = systray.AddMenuItem("Quit", "Stop the BioT agent: scripts get no more tokens")
+	v, auto := f.t.view()
 	f.update(v, auto, true)
+	f.t.loadAutostart()
+	go f.render()
+}
 
+// build makes the menu's items for the environments of v, from scratch:
+// the menu's shape changes only when environments come or go, and an item
+// added to a running systray goes to the end of the menu, after Quit, so
+// the whole menu is made again (systray.ResetMenu) rather than grown.
+// Called with f.mu held, from onReady or the render goroutine, never from
+// systray's loop.
+//
+//	dev · ana@example.com · signed in until 14:05   one section per environment
+//	Sign in…
+//	Sign out
+//	Copy access token
+//	─────────
+//	Add a BioT environment…
+//	─────────
+//	☐ Start at login
+//	─────────
+//	Quit
+func (f *face) build(v view) {
+	t, m := f.t, &f.menu
+	if m.built {
+		systray.ResetMenu() // closes the old items' click channels: their forwarders end
+	}
+	m.built, m.envs, m.none, m.sections = true, v.envs(), nil, nil
+	if len(v.sections) == 0 {
+		m.none = systray.AddMenuItem(noEnvironment, "")
+		m.none.Disable()
+		systray.AddSeparator()
+	}
+	for _, s := range v.sections {
+		env := s.env
+		fs := faceSection{
+			status:    systray.AddMenuItem(s.status, s.about),
+			signIn:    systray.AddMenuItem("Sign in…", "Open the sign-in page of "+env+" in the browser"),
+			signOut:   systray.AddMenuItem("Sign out", "Sign out of "+env+", here and at BioT"),
+			copyToken: systray.AddMenuItem("Copy access token", "Put a valid access token of "+env+" on the clipboard"),
+		}
+		fs.status.Disable()
+		systray.AddSeparator()
+		m.sections = append(m.sections, fs)
+		go f.forward(fs.signIn.ClickedCh, func() { t.signIn(env) })
+		go f.forward(fs.signOut.ClickedCh, func() { t.signOut(env) })
+		go f.forward(fs.copyToken.ClickedCh, func() { t.copyToken(env) })
+	}
+	m.add = systray.AddMenuItem("Add a BioT environment…", "Add a BioT environment and sign in to it, in the browser")
+	systray.AddSeparator()
+	m.auto = systray.AddMenuItemCheckbox("Start at login", "Start the BioT agent when you log in", false)
+	systray.AddSeparator()
+	m.quit = systray.AddMenuItem("Quit", "Stop the BioT agent: scripts get no more tokens")
 	// One goroutine per item receives its clicks and hands them off at
 	// once: systray drops a click when nobody is receiving.
-	clicks := []struct {
-		item *systray.MenuItem
-		do   func()
-	}{
-		{f.signIn, t.signIn},
-		{f.signOut, t.signOut},
-		{f.copyToken, t.copyToken},
-		{f.autostart, t.toggleAutostart},
-		{f.quitItem, func() { f.quit.Store(true); systray.Quit() }},
-	}
-	for _, c := range clicks {
-		go f.forward(c.item.ClickedCh, c.do)
-	}
-	t.loadAutostart()
-	go f.render()
+	go f.forward(m.add.ClickedCh, t.addEnvironment)
+	go f.forward(m.auto.ClickedCh, t.toggleAutostart)
+	go f.forward(m.quit.ClickedCh, func() { f.quit.Store(true); systray.Quit() })
 }
 
 func (f *face) forward(clicked <-chan struct{}, do func()) {
@@ -169,7 +212,7 @@ func (f *face) forward(clicked <-chan struct{}, do func()) {
 			return
 		case _, ok := <-clicked:
 			if !ok {
-				return
+				return // the item was removed
 			}
 			do()
 		}
@@ -205,12 +248,61 @@ func (f *face) render() {
 func (t *tray) countingDown() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.status.State == agent.StateOffline
+	for _, st := range t.envs {
+		if st.State == agent.StateOffline {
+			return true
+		}
+	}
+	return false
 }
 
 // apply gives systray what differs from what it shows, or everything when
-// force is set. Called with f.mu held, or before systray starts.
+// force is set; a menu for other environments is made again first. Called
+// with f.mu held.
 func (f *face) apply(v view, auto autostartState, force bool) {
+	if !f.menu.built || !slices.Equal(v.envs(), f.menu.envs) {
+		f.build(v)
+		force = true
+	}
+	f.look(v, force)
+	s := &f.shown
+	if force {
+		s.sections = nil
+	}
+	for i, sec := range v.sections {
+		var was section
+		if i < len(s.sections) {
+			was = s.sections[i]
+		}
+		items := f.menu.sections[i]
+		if force || sec.status != was.status {
+			items.status.SetTitle(sec.status)
+		}
+		if force || sec.about != was.about {
+			items.status.SetTooltip(sec.about)
+		}
+		enable(items.signIn, sec.signIn, force || sec.signIn != was.signIn)
+		enable(items.signOut, sec.signOut, force || sec.signOut != was.signOut)
+		enable(items.copyToken, sec.copyToken, force || sec.copyToken != was.copyToken)
+	}
+	s.sections = append(s.sections[:0], v.sections...)
+	if force {
+		enable(f.menu.add, f.t.cfg.AddEnvironment != nil, true)
+	}
+	if force || auto != s.autostart {
+		enable(f.menu.auto, f.t.cfg.Autostart != nil && auto.known, true)
+		if auto.on {
+			f.menu.auto.Check()
+		} else {
+			f.menu.auto.Uncheck()
+		}
+	}
+	s.autostart = auto
+}
+
+// look sets the icon and the tooltip, those that changed or both when force
+// is set. Called with f.mu held, or before systray starts.
+func (f *face) look(v view, force bool) {
 	s := &f.shown
 	if force || v.icon != s.icon {
 		f.setIcon(v.icon)
@@ -218,21 +310,7 @@ func (f *face) apply(v view, auto autostartState, force bool) {
 	if force || v.tooltip != s.tooltip {
 		systray.SetTooltip(v.tooltip)
 	}
-	if force || v.status != s.status {
-		f.status.SetTitle(v.status)
-	}
-	enable(f.signIn, v.signIn, force || v.signIn != s.signIn)
-	enable(f.signOut, v.signOut, force || v.signOut != s.signOut)
-	enable(f.copyToken, v.copyToken, force || v.copyToken != s.copyToken)
-	if force || auto != s.autostart {
-		enable(f.autostart, f.t.cfg.Autostart != nil && auto.known, true)
-		if auto.on {
-			f.autostart.Check()
-		} else {
-			f.autostart.Uncheck()
-		}
-	}
-	s.view, s.autostart = v, auto
+	s.icon, s.tooltip = v.icon, v.tooltip
 }
 
 func enable(item *systray.MenuItem, on, changed bool) {

@@ -25,6 +25,7 @@ import (
 // hostEvent is what trayhost reports on stdout.
 type hostEvent struct {
 	Ev  string `json:"ev"`
+	Env string `json:"env"`
 	Err string `json:"err"`
 	On  bool   `json:"on"`
 }
@@ -219,6 +220,15 @@ func (h *child) send(op string, st *agent.Status, n int) {
 
 func (h *child) status(st agent.Status) { h.t.Helper(); h.send("status", &st, 0) }
 
+// sendEnv writes a command about one environment: "token", "remove".
+func (h *child) sendEnv(op, env string) {
+	h.t.Helper()
+	b, _ := json.Marshal(map[string]any{"op": op, "env": env})
+	if _, err := h.stdin.Write(append(b, '\n')); err != nil {
+		h.t.Fatalf("write to trayhost: %v", err)
+	}
+}
+
 // expect waits for the event ev, skipping others.
 func (h *child) expect(ev string) hostEvent {
 	h.t.Helper()
@@ -245,18 +255,6 @@ func (h *child) expect(ev string) hostEvent {
 		case <-timeout:
 			h.t.Fatalf("trayhost never reported %q", ev)
 		}
-	}
-}
-
-// recv waits for one line from a fake tool.
-func recv(t *testing.T, ch <-chan string, what string) string {
-	t.Helper()
-	select {
-	case s := <-ch:
-		return s
-	case <-time.After(waitFor):
-		t.Fatalf("%s was never run", what)
-		return ""
 	}
 }
 
@@ -328,6 +326,33 @@ func click(t *testing.T, ctx context.Context, it *desktoptest.Item, label string
 	if err := it.Click(ctx, mi.ID); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// clickIn picks the item labelled label in the section of env: the first
+// such item after the line that names env.
+func clickIn(t *testing.T, ctx context.Context, it *desktoptest.Item, env, label string) {
+	t.Helper()
+	m, err := it.Menu(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := false
+	for _, c := range m.Children {
+		switch {
+		case c.Type == "separator" || !c.Visible:
+		case strings.HasPrefix(c.Label, env+" · "):
+			in = true
+		case in && c.Label == label:
+			if !c.Enabled {
+				t.Fatalf("%q of %s is disabled", label, env)
+			}
+			if err := it.Click(ctx, c.ID); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatalf("no %q in the section of %s: %v", label, env, m.Labels())
 }
 
 // waitIcon waits until the item shows the icon of state.

@@ -3,6 +3,8 @@ package tray
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,13 +26,13 @@ type tray struct {
 	redraw chan struct{}
 	// notices queues notifications for the one goroutine that sends them,
 	// so a hung notification daemon holds up nothing else.
-	notices chan notify.Notification
+	notices chan notice
 
 	mu        sync.Mutex
-	status    agent.Status
+	envs      map[string]agent.Status // each environment's latest status, by name
 	pol       *policy
 	autostart autostartState
-	signingIn bool // a "Sign in" is under way: a second click waits for it
+	signingIn bool // a page (sign-in or add) is on its way: a second click waits for it
 }
 
 // autostartState is what the "Start at login" item shows.
@@ -45,7 +47,8 @@ func newTray(cfg Config) *tray {
 		log:     cfg.Logger,
 		loc:     time.Local,
 		redraw:  make(chan struct{}, 1),
-		notices: make(chan notify.Notification, 8),
+		notices: make(chan notice, 8),
+		envs:    map[string]agent.Status{},
 		pol:     newPolicy(cfg.NotifyBefore, cfg.SignIn != nil, time.Local),
 	}
 }
@@ -56,10 +59,19 @@ func newTray(cfg Config) *tray {
 func (t *tray) start(ctx context.Context) <-chan struct{} {
 	var wg sync.WaitGroup
 	wg.Add(3)
-	// The subscription's first event is the current status.
+	// The subscription's first events, there already, are every
+	// environment's status: the face starts with them. There may be none.
 	events, unsubscribe := t.cfg.Backend.Subscribe()
-	if first, ok := <-events; ok {
-		t.observe(first.Status)
+	for more := true; more; {
+		select {
+		case ev, ok := <-events:
+			if ok {
+				t.observe(ev)
+			}
+			more = ok
+		default:
+			more = false
+		}
 	}
 	go func() { defer wg.Done(); defer unsubscribe(); t.watch(ctx, events) }()
 	go func() { defer wg.Done(); t.send(ctx) }()
@@ -69,12 +81,13 @@ func (t *tray) start(ctx context.Context) <-chan struct{} {
 	return stopped
 }
 
-// watch follows the session's events, and wakes when a heads-up falls due.
+// watch follows the environments' events, and wakes when a heads-up falls
+// due.
 func (t *tray) watch(ctx context.Context, events <-chan agent.Event) {
 	for {
 		var due <-chan time.Time
 		t.mu.Lock()
-		at, ok := t.pol.next(t.status, t.cfg.Clock.Now())
+		at, ok := t.pol.next(t.statusesLocked(), t.cfg.Clock.Now())
 		t.mu.Unlock()
 		if ok {
 			due = t.cfg.Clock.After(at.Sub(t.cfg.Clock.Now()))
@@ -84,53 +97,85 @@ func (t *tray) watch(ctx context.Context, events <-chan agent.Event) {
 			return
 		case ev, ok := <-events:
 			if !ok {
-				t.log.Warn("tray: the session's events ended; the tray no longer follows it")
+				t.log.Warn("tray: the environments' events ended; the tray no longer follows them")
 				return
 			}
-			t.observe(ev.Status)
+			t.observe(ev)
 		case <-due:
 			t.mu.Lock()
-			st := t.status
+			sts := t.statusesLocked()
 			t.mu.Unlock()
-			t.observe(st)
+			for _, st := range sts {
+				t.observe(agent.Event{Status: st})
+			}
 		}
 	}
 }
 
-// observe records st, queues what the policy wants shown, and asks the face
-// to redraw.
-func (t *tray) observe(st agent.Status) {
+// observe records an environment's event, queues what the policy wants
+// shown, and asks the face to redraw.
+func (t *tray) observe(ev agent.Event) {
+	st := ev.Status
+	var notes []notice
 	t.mu.Lock()
-	t.status = st
-	notes := t.pol.observe(st, t.cfg.Clock.Now())
+	if ev.Removed {
+		delete(t.envs, st.Env)
+		t.pol.forget(st.Env)
+	} else {
+		t.envs[st.Env] = st
+		notes = t.pol.observe(st, t.cfg.Clock.Now())
+	}
 	t.mu.Unlock()
 	for _, n := range notes {
-		t.notify(n)
+		t.queue(n)
 	}
 	t.poke()
 }
 
-// notify queues n; it never blocks.
-func (t *tray) notify(n notify.Notification) {
+// statusesLocked lists every environment's status, by name; t.mu must be
+// held.
+func (t *tray) statusesLocked() []agent.Status {
+	out := make([]agent.Status, 0, len(t.envs))
+	for _, st := range t.envs {
+		out = append(out, st)
+	}
+	slices.SortFunc(out, func(a, b agent.Status) int { return strings.Compare(a.Env, b.Env) })
+	return out
+}
+
+// notify queues n, a notification that nothing replaces; it never blocks.
+func (t *tray) notify(n notify.Notification) { t.queue(notice{n: n}) }
+
+// queue queues a notice; it never blocks.
+func (t *tray) queue(n notice) {
 	select {
 	case t.notices <- n:
 	default:
-		t.log.Warn("tray: notification dropped: too many waiting", "title", n.Title)
+		t.log.Warn("tray: notification dropped: too many waiting", "title", n.n.Title)
 	}
 }
 
-// send shows the queued notifications one at a time.
+// send shows the queued notifications one at a time, in order, so that a
+// notice that replaces another finds its id.
 func (t *tray) send(ctx context.Context) {
+	ids := map[string]uint32{} // the id of the last notification in each slot
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case n := <-t.notices:
+			if n.replace {
+				n.n.Replaces = ids[n.slot]
+			}
 			nctx, cancel := context.WithTimeout(ctx, notifyTimeout)
-			_, err := t.cfg.Notifier.Notify(nctx, n)
+			id, err := t.cfg.Notifier.Notify(nctx, n.n)
 			cancel()
 			if err != nil {
-				t.log.Warn("tray: could not show a notification", "title", n.Title, "err", err)
+				t.log.Warn("tray: could not show a notification", "title", n.n.Title, "err", err)
+				continue
+			}
+			if n.slot != "" {
+				ids[n.slot] = id
 			}
 		}
 	}
@@ -147,8 +192,8 @@ func (t *tray) actions(ctx context.Context) {
 			if !ok {
 				return
 			}
-			if key == actionSignIn {
-				t.signIn()
+			if env, ok := strings.CutPrefix(key, actionSignIn); ok && env != "" {
+				t.signIn(env)
 			}
 		}
 	}
@@ -166,9 +211,11 @@ func (t *tray) poke() {
 func (t *tray) view() (view, autostartState) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	v := makeView(t.status, t.cfg.Clock.Now(), t.cfg.NotifyBefore, t.loc)
+	v := makeView(t.statusesLocked(), t.cfg.Clock.Now(), t.cfg.NotifyBefore, t.loc)
 	if t.cfg.SignIn == nil {
-		v.signIn = false
+		for i := range v.sections {
+			v.sections[i].signIn = false
+		}
 	}
 	return v, t.autostart
 }

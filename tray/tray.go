@@ -10,15 +10,51 @@ import (
 	"biot-agent/tray/notify"
 )
 
-// Backend is what the tray needs from the agent (*agent.Agent satisfies
-// it). The tray follows the session's events, the first of which is the
-// status at the moment of subscribing (see agent.Agent.Subscribe); it calls Token
-// and Logout only when the person asks, and never from the systray loop.
+// Backend is what the tray needs from the agents of the configured
+// environments; [Agents] makes one of an *agent.Environments. The tray
+// follows their events, the first of which are every environment's status
+// at the moment of subscribing (see agent.Environments.Subscribe), each
+// naming its environment in Status.Env; it calls Token and Logout, for the
+// environment so named, only when the person asks, and never from the
+// systray loop.
 type Backend interface {
-	Status() agent.Status
 	Subscribe() (<-chan agent.Event, func())
-	Token(ctx context.Context, minValid time.Duration) (agent.Token, error)
-	Logout(ctx context.Context) error
+	Token(ctx context.Context, env string, minValid time.Duration) (agent.Token, error)
+	Logout(ctx context.Context, env string) error
+}
+
+// Agents is the Backend of envs: Token and Logout go to the agent of the
+// environment named. One no longer configured answers an *agent.Error of
+// KindUnknownEnvironment.
+func Agents(envs *agent.Environments) Backend { return agents{envs} }
+
+type agents struct{ envs *agent.Environments }
+
+func (a agents) Subscribe() (<-chan agent.Event, func()) { return a.envs.Subscribe() }
+
+func (a agents) Token(ctx context.Context, env string, minValid time.Duration) (agent.Token, error) {
+	ag, err := a.get(env)
+	if err != nil {
+		return agent.Token{}, err
+	}
+	return ag.Token(ctx, minValid)
+}
+
+func (a agents) Logout(ctx context.Context, env string) error {
+	ag, err := a.get(env)
+	if err != nil {
+		return err
+	}
+	return ag.Logout(ctx)
+}
+
+// get finds the agent of env. The tray always names one: "" would mean
+// the default environment, which is not what the person clicked.
+func (a agents) get(env string) (*agent.Agent, error) {
+	if env == "" {
+		return nil, &agent.Error{Kind: agent.KindEnvironmentRequired, Message: "tray: no environment named"}
+	}
+	return a.envs.Get(env)
 }
 
 // Autostart turns starting the agent at login on and off (the packaging
@@ -32,18 +68,24 @@ type Autostart interface {
 // default.
 type Config struct {
 	Backend Backend
-	// SignIn starts a sign-in page (package tray/signin) and returns its
-	// one-time URL. Nil leaves "Sign in…" disabled and notifications
-	// without a "Sign in" button.
-	SignIn func(ctx context.Context) (url string, err error)
+	// SignIn starts a sign-in page for the environment named env
+	// (package tray/signin: Server.Start) and returns its one-time URL.
+	// Nil leaves "Sign in…" disabled and notifications without a "Sign
+	// in" button.
+	SignIn func(ctx context.Context, env string) (url string, err error)
+	// AddEnvironment starts the page that adds a BioT environment, asking
+	// for its URL and a short name before the sign-in (package
+	// tray/signin: Server.StartAdd), and returns its one-time URL. Nil
+	// leaves "Add a BioT environment…" disabled.
+	AddEnvironment func(ctx context.Context) (url string, err error)
 	// OpenURL opens url in the browser. Default: the commands in $BROWSER
 	// when it is set, else github.com/cli/browser.
 	OpenURL func(url string) error
 	// Notifier shows notifications. Default: notify.New, closed when Run
 	// returns.
 	Notifier notify.Notifier
-	// NotifyBefore is how long before the session ends a heads-up is
-	// shown; 0 turns it off.
+	// NotifyBefore is how long before an environment's session ends a
+	// heads-up is shown; 0 turns it off.
 	NotifyBefore time.Duration
 	// Autostart backs the "Start at login" item; nil disables the item.
 	Autostart Autostart
@@ -68,7 +110,7 @@ var ErrQuit = errors.New("tray: quit from the tray menu")
 //
 // Without a D-Bus session bus, or with no tray host (no
 // StatusNotifierWatcher) on Linux, it logs one line saying why and keeps
-// running without an icon, still following the session and notifying;
+// running without an icon, still following the environments and notifying;
 // the icon appears when a tray host does.
 func Run(ctx context.Context, cfg Config) error {
 	if cfg.Backend == nil {

@@ -26,7 +26,25 @@ import (
 func at(d time.Duration) *time.Time { t := time.Now().Add(d); return &t }
 
 func signedIn() agent.Status {
-	return agent.Status{State: agent.StateSignedIn, Username: ana, BaseURL: env, RefreshExpiresAt: at(8 * time.Hour)}
+	return agent.Status{Env: "dev", State: agent.StateSignedIn, Username: ana, BaseURL: env, RefreshExpiresAt: at(8 * time.Hour)}
+}
+
+// tail is the end of every menu: what is not about one environment.
+var tail = []menuLine{{"Add a BioT environment…", true}, {"Start at login", true}, {"Quit", true}}
+
+// lines is the lines of one environment's section: its first line, then
+// whether Sign in…, Sign out and Copy access token are enabled.
+func lines(status string, signIn, signOut, copyToken bool) []menuLine {
+	return []menuLine{{status, false}, {"Sign in…", signIn}, {"Sign out", signOut}, {"Copy access token", copyToken}}
+}
+
+// menu is a whole menu: the sections, then the tail.
+func menu(sections ...[]menuLine) []menuLine {
+	var out []menuLine
+	for _, s := range sections {
+		out = append(out, s...)
+	}
+	return append(out, tail...)
 }
 
 func TestIconRegistersAndMenuFollowsTheState(t *testing.T) {
@@ -34,7 +52,7 @@ func TestIconRegistersAndMenuFollowsTheState(t *testing.T) {
 	h := startChild(t, d.bus, hostOptions{})
 	it := d.item(t)
 	p := waitIcon(t, d.ctx, it, assets.SignedOut)
-	if p.Status != "Active" || p.ToolTip != "BioT: signed out" {
+	if p.Status != "Active" || p.ToolTip != "BioT: dev · signed out" {
 		t.Errorf("status %q, tooltip %q", p.Status, p.ToolTip)
 	}
 
@@ -47,36 +65,32 @@ func TestIconRegistersAndMenuFollowsTheState(t *testing.T) {
 	}{
 		{
 			name:    "signed out",
-			status:  agent.Status{State: agent.StateSignedOut, BaseURL: env},
+			status:  agent.Status{Env: "dev", State: agent.StateSignedOut, BaseURL: env},
 			icon:    assets.SignedOut,
-			tooltip: "BioT: api.dev.acme · signed out",
-			menu: []menuLine{{"Signed out", false}, {"Sign in…", true}, {"Sign out", false},
-				{"Copy access token", false}, {"Start at login", true}, {"Quit", true}},
+			tooltip: "BioT: dev · signed out",
+			menu:    menu(lines("dev · signed out", true, false, false)),
 		},
 		{
 			name:    "signed in",
 			status:  signedIn(),
 			icon:    assets.SignedIn,
-			tooltip: "BioT: ana@example.com · api.dev.acme · signed in until " + clock(*signedIn().RefreshExpiresAt, time.Now(), time.Local),
-			menu: []menuLine{{"Signed in as ana@example.com · api.dev.acme", false}, {"Sign in…", false}, {"Sign out", true},
-				{"Copy access token", true}, {"Start at login", true}, {"Quit", true}},
+			tooltip: "BioT: dev · ana@example.com · signed in until " + clock(*signedIn().RefreshExpiresAt, time.Now(), time.Local),
+			menu:    menu(lines("dev · ana@example.com · signed in until "+clock(*signedIn().RefreshExpiresAt, time.Now(), time.Local), false, true, true)),
 		},
 		{
 			name: "offline",
-			status: agent.Status{State: agent.StateOffline, Username: ana, BaseURL: env,
+			status: agent.Status{Env: "dev", State: agent.StateOffline, Username: ana, BaseURL: env,
 				RefreshExpiresAt: at(8 * time.Hour), NextRefreshAt: at(30*time.Minute - time.Second)},
 			icon:    assets.Offline,
-			tooltip: "BioT: ana@example.com · api.dev.acme · offline, retrying",
-			menu: []menuLine{{"Offline: retrying in 30 min", false}, {"Sign in…", false}, {"Sign out", true},
-				{"Copy access token", true}, {"Start at login", true}, {"Quit", true}},
+			tooltip: "BioT: dev · ana@example.com · offline, retrying",
+			menu:    menu(lines("dev · ana@example.com · offline, retrying in 30 min", false, true, true)),
 		},
 		{
 			name:    "sign-in needed",
-			status:  agent.Status{State: agent.StateNeedsLogin, Username: ana, BaseURL: env, Message: "BioT ended the session"},
+			status:  agent.Status{Env: "dev", State: agent.StateNeedsLogin, Username: ana, BaseURL: env, Message: "BioT ended the session"},
 			icon:    assets.NeedsLogin,
-			tooltip: "BioT: ana@example.com · api.dev.acme · sign-in needed",
-			menu: []menuLine{{"Sign-in needed", false}, {"Sign in…", true}, {"Sign out", true},
-				{"Copy access token", false}, {"Start at login", true}, {"Quit", true}},
+			tooltip: "BioT: dev · ana@example.com · sign-in needed",
+			menu:    menu(lines("dev · ana@example.com · sign-in needed", true, true, false)),
 		},
 	}
 	for _, tt := range tests {
@@ -91,35 +105,143 @@ func TestIconRegistersAndMenuFollowsTheState(t *testing.T) {
 	}
 }
 
+// The first run: nothing configured. The icon says signed out, and the
+// menu offers to add an environment, which opens the page for it.
+func TestFirstRunOffersToAddAnEnvironment(t *testing.T) {
+	d := newDesktop(t)
+	h := startChild(t, d.bus, hostOptions{args: []string{"-envs", "", "-add-url", "http://127.0.0.1:9/add-s3cr3t/"}})
+	it := d.item(t)
+	p := waitIcon(t, d.ctx, it, assets.SignedOut)
+	if p.ToolTip != "BioT: no environment yet" {
+		t.Errorf("tooltip %q", p.ToolTip)
+	}
+	waitMenu(t, d.ctx, it, append([]menuLine{{"No BioT environment yet", false}}, tail...))
+	click(t, d.ctx, it, "Add a BioT environment…")
+	h.expect("add")
+	if got := recv(t, h.browser, "the browser"); got != "http://127.0.0.1:9/add-s3cr3t/" {
+		t.Errorf("the browser was given %q", got)
+	}
+
+	// The page added dev, and signed in to it: its section appears.
+	st := signedIn()
+	h.status(st)
+	waitMenu(t, d.ctx, it, menu(lines("dev · ana@example.com · signed in until "+clock(*st.RefreshExpiresAt, time.Now(), time.Local), false, true, true)))
+	waitIcon(t, d.ctx, it, assets.SignedIn)
+}
+
+func TestNoAddPageDisablesItsItem(t *testing.T) {
+	d := newDesktop(t)
+	startChild(t, d.bus, hostOptions{args: []string{"-envs", "", "-add=false"}})
+	waitMenu(t, d.ctx, d.item(t), []menuLine{{"No BioT environment yet", false}, {"Add a BioT environment…", false},
+		{"Start at login", true}, {"Quit", true}})
+}
+
+// Sections appear and go as environments do, in order by name, always
+// before the items of the tail, each with its separator; the icon is the
+// worst state among them; and every item still acts for its own
+// environment after the menu was made again.
+func TestSectionsComeAndGo(t *testing.T) {
+	d := newDesktop(t)
+	h := startChild(t, d.bus, hostOptions{args: []string{"-token", "tok"}})
+	it := d.item(t)
+	dev := lines("dev · signed out", true, false, false)
+	waitMenu(t, d.ctx, it, menu(dev))
+
+	prod := agent.Status{Env: "prod", State: agent.StateNeedsLogin, Username: ana, BaseURL: "https://api.prod.acme.biot-med.com"}
+	h.status(prod)
+	prodLines := lines("prod · ana@example.com · sign-in needed", true, true, false)
+	waitMenu(t, d.ctx, it, menu(dev, prodLines))
+	waitIcon(t, d.ctx, it, assets.NeedsLogin)
+
+	// Many at once: a, b, c come before dev, z after prod.
+	var want [][]menuLine
+	for _, name := range []string{"a", "b", "c"} {
+		h.status(agent.Status{Env: name, State: agent.StateOffline, Username: ana, NextRefreshAt: at(30*time.Minute - time.Second)})
+		want = append(want, lines(name+" · ana@example.com · offline, retrying in 30 min", false, true, true))
+	}
+	h.status(agent.Status{Env: "z", State: agent.StateSignedIn, Username: ana})
+	want = append(want, dev, prodLines, lines("z · ana@example.com · signed in", false, true, true))
+	m := waitMenu(t, d.ctx, it, menu(want...))
+	// The separators: one after each section, and between the tail's items.
+	var shape []string
+	for _, l := range m.Labels() {
+		if l != "---" && !strings.Contains(l, " · ") {
+			l = "·"
+		}
+		shape = append(shape, l)
+	}
+	sec := func(name string) []string { return []string{name, "·", "·", "·", "---"} }
+	var wantShape []string
+	for _, l := range [][]string{sec("a"), sec("b"), sec("c"), sec("dev"), sec("prod"), sec("z"), {"·", "---", "·", "---", "·"}} {
+		wantShape = append(wantShape, l...)
+	}
+	for i, l := range shape {
+		if l != "---" && l != "·" {
+			shape[i] = strings.SplitN(l, " · ", 2)[0]
+		}
+	}
+	if fmt.Sprint(shape) != fmt.Sprint(wantShape) {
+		t.Errorf("the menu's shape is\n%v\nwant\n%v", shape, wantShape)
+	}
+
+	// Each item acts for its own environment.
+	clickIn(t, d.ctx, it, "prod", "Sign in…")
+	if e := h.expect("signin"); e.Env != "prod" {
+		t.Errorf("Sign in… of prod signed in to %q", e.Env)
+	}
+	clickIn(t, d.ctx, it, "z", "Copy access token")
+	if got := recv(t, h.clip, "wl-copy"); got != "args= stdin=tok-z" {
+		t.Errorf("wl-copy was run as %q, want z's token", got)
+	}
+	clickIn(t, d.ctx, it, "b", "Sign out")
+	if e := h.expect("logout"); e.Env != "b" {
+		t.Errorf("Sign out of b signed out of %q", e.Env)
+	}
+
+	// They go: prod's need of a sign-in goes with it.
+	for _, name := range []string{"a", "b", "c", "prod", "z"} {
+		h.sendEnv("remove", name)
+	}
+	waitMenu(t, d.ctx, it, menu(dev))
+	waitIcon(t, d.ctx, it, assets.SignedOut)
+	clickIn(t, d.ctx, it, "dev", "Sign in…")
+	if e := h.expect("signin"); e.Env != "dev" {
+		t.Errorf("Sign in… of dev signed in to %q", e.Env)
+	}
+	// All go: the first-run menu again.
+	h.sendEnv("remove", "dev")
+	waitMenu(t, d.ctx, it, append([]menuLine{{"No BioT environment yet", false}}, tail...))
+}
+
 func TestClicks(t *testing.T) {
 	d := newDesktop(t)
-	h := startChild(t, d.bus, hostOptions{args: []string{"-token", "tok.en.xyz", "-signin-url", "http://127.0.0.1:9/s3cr3t/"}})
+	h := startChild(t, d.bus, hostOptions{args: []string{"-token", "tok.en.xyz", "-signin-url", "http://127.0.0.1:9/s3cr3t-"}})
 	it := d.item(t)
-	signedOutMenu := []menuLine{{"Signed out", false}, {"Sign in…", true}, {"Sign out", false},
-		{"Copy access token", false}, {"Start at login", true}, {"Quit", true}}
+	signedOutMenu := menu(lines("dev · signed out", true, false, false))
 	waitMenu(t, d.ctx, it, signedOutMenu)
 
 	t.Run("sign in opens the page in the browser", func(t *testing.T) {
 		click(t, d.ctx, it, "Sign in…")
-		h.expect("signin")
-		if got := recv(t, h.browser, "the browser"); got != "http://127.0.0.1:9/s3cr3t/" {
+		if e := h.expect("signin"); e.Env != "dev" {
+			t.Errorf("signed in to %q", e.Env)
+		}
+		if got := recv(t, h.browser, "the browser"); got != "http://127.0.0.1:9/s3cr3t-dev/" {
 			t.Errorf("the browser was given %q", got)
 		}
 	})
 
 	t.Run("copy feeds the token to the clipboard on stdin", func(t *testing.T) {
 		h.status(signedIn())
-		waitMenu(t, d.ctx, it, []menuLine{{"Signed in as ana@example.com · api.dev.acme", false}, {"Sign in…", false},
-			{"Sign out", true}, {"Copy access token", true}, {"Start at login", true}, {"Quit", true}})
+		waitMenu(t, d.ctx, it, menu(lines("dev · ana@example.com · signed in until "+clock(*signedIn().RefreshExpiresAt, time.Now(), time.Local), false, true, true)))
 		click(t, d.ctx, it, "Copy access token")
-		if got := recv(t, h.clip, "wl-copy"); got != "args= stdin=tok.en.xyz" {
+		if got := recv(t, h.clip, "wl-copy"); got != "args= stdin=tok.en.xyz-dev" {
 			t.Errorf("wl-copy was run as %q, want the token on stdin only", got)
 		}
 		n, err := d.notes.Next(d.ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n.Summary != "BioT access token copied" || strings.Contains(n.Body, "tok.en") {
+		if n.Summary != "BioT access token copied: dev" || strings.Contains(n.Body, "tok.en") {
 			t.Errorf("notification %q: %q", n.Summary, n.Body)
 		}
 	})
@@ -143,7 +265,9 @@ func TestClicks(t *testing.T) {
 
 	t.Run("sign out logs out", func(t *testing.T) {
 		click(t, d.ctx, it, "Sign out")
-		h.expect("logout")
+		if e := h.expect("logout"); e.Env != "dev" {
+			t.Errorf("signed out of %q", e.Env)
+		}
 		waitMenu(t, d.ctx, it, signedOutMenu)
 		waitIcon(t, d.ctx, it, assets.SignedOut)
 	})
@@ -163,8 +287,8 @@ func TestClicks(t *testing.T) {
 func TestNoAutostartDisablesItsItem(t *testing.T) {
 	d := newDesktop(t)
 	startChild(t, d.bus, hostOptions{args: []string{"-autostart=false"}})
-	waitMenu(t, d.ctx, d.item(t), []menuLine{{"Signed out", false}, {"Sign in…", true}, {"Sign out", false},
-		{"Copy access token", false}, {"Start at login", false}, {"Quit", true}})
+	waitMenu(t, d.ctx, d.item(t), append(lines("dev · signed out", true, false, false),
+		menuLine{"Add a BioT environment…", true}, menuLine{"Start at login", false}, menuLine{"Quit", true}))
 }
 
 func TestOneNotificationPerSignInNeeded(t *testing.T) {
@@ -174,20 +298,20 @@ func TestOneNotificationPerSignInNeeded(t *testing.T) {
 	h.status(signedIn())
 	waitIcon(t, d.ctx, it, assets.SignedIn)
 
-	needs := agent.Status{State: agent.StateNeedsLogin, Username: ana, BaseURL: env,
+	needs := agent.Status{Env: "dev", State: agent.StateNeedsLogin, Username: ana, BaseURL: env,
 		Message: "BioT ended the session of ana@example.com (refresh token expired): sign in again"}
 	h.send("burst", &needs, 100)
 	for range 20 { // scripts keep asking meanwhile
-		h.send("token", nil, 0)
+		h.sendEnv("token", "dev")
 	}
 	n, err := d.notes.Next(d.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n.Summary != "Sign-in needed for BioT" || n.Body != needs.Message {
+	if n.Summary != "Sign-in needed: dev" || n.Body != needs.Message {
 		t.Errorf("notification %q: %q", n.Summary, n.Body)
 	}
-	if l, ok := n.ActionLabel("sign-in"); !ok || l != "Sign in" {
+	if l, ok := n.ActionLabel("sign-in:dev"); !ok || l != "Sign in" {
 		t.Errorf("actions = %v, want Sign in", n.Actions)
 	}
 	waitIcon(t, d.ctx, it, assets.NeedsLogin)
@@ -213,14 +337,14 @@ func TestOneNotificationPerSignInNeeded(t *testing.T) {
 	// Its button opens the sign-in page; another program's notification's
 	// does not. (notify's TestActionsOfOurNotificationsOnly proves the
 	// filter signal by signal.)
-	if err := d.notes.InvokeAction(n2.ID+1000, "sign-in"); err != nil {
+	if err := d.notes.InvokeAction(n2.ID+1000, "sign-in:dev"); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.notes.InvokeAction(n2.ID, "sign-in"); err != nil {
+	if err := d.notes.InvokeAction(n2.ID, "sign-in:dev"); err != nil {
 		t.Fatal(err)
 	}
 	h.expect("signin")
-	if got := recv(t, h.browser, "the browser"); got != "http://127.0.0.1:9/one-time/" {
+	if got := recv(t, h.browser, "the browser"); got != "http://127.0.0.1:9/one-time/dev/" {
 		t.Errorf("the browser was given %q", got)
 	}
 	h.send("cancel", nil, 0)
@@ -228,6 +352,47 @@ func TestOneNotificationPerSignInNeeded(t *testing.T) {
 	if n := h.count("signin"); n != 1 {
 		t.Errorf("%d sign-in pages were started, want 1: the other program's action got through", n)
 	}
+}
+
+// Two environments that need a sign-in within a minute: one notification
+// on screen, replaced to name both, with a button for each.
+func TestFailingTogetherShareANotificationOnTheBus(t *testing.T) {
+	d := newDesktop(t)
+	h := startChild(t, d.bus, hostOptions{args: []string{"-envs", "dev,prod"}})
+	it := d.item(t)
+	waitIcon(t, d.ctx, it, assets.SignedOut)
+	h.status(agent.Status{Env: "dev", State: agent.StateNeedsLogin, Message: "dev's session expired"})
+	h.status(agent.Status{Env: "prod", State: agent.StateNeedsLogin, Message: "prod's session was revoked"})
+	first, err := d.notes.Next(d.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := d.notes.Next(d.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Summary != "Sign-in needed: dev" || second.Summary != "Sign-in needed: dev, prod" {
+		t.Errorf("notifications %q, then %q", first.Summary, second.Summary)
+	}
+	if second.ReplacesID != first.ID || second.ID != first.ID {
+		t.Errorf("the second (id %d) replaces %d, want the first, %d", second.ID, second.ReplacesID, first.ID)
+	}
+	if second.Body != "dev: dev's session expired\nprod: prod's session was revoked" {
+		t.Errorf("body %q", second.Body)
+	}
+	for _, env := range []string{"dev", "prod"} {
+		if l, ok := second.ActionLabel("sign-in:" + env); !ok || l != "Sign in to "+env {
+			t.Errorf("actions = %v, want Sign in to %s", second.Actions, env)
+		}
+	}
+	if err := d.notes.InvokeAction(second.ID, "sign-in:prod"); err != nil {
+		t.Fatal(err)
+	}
+	if e := h.expect("signin"); e.Env != "prod" {
+		t.Errorf("the prod button signed in to %q", e.Env)
+	}
+	waitMenu(t, d.ctx, it, menu(lines("dev · sign-in needed", true, true, false), lines("prod · sign-in needed", true, true, false)))
+	waitIcon(t, d.ctx, it, assets.NeedsLogin)
 }
 
 func TestHeadsUpBeforeTheSessionEnds(t *testing.T) {
@@ -241,13 +406,13 @@ func TestHeadsUpBeforeTheSessionEnds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "Your BioT session ends at " + clock(*st.RefreshExpiresAt, time.Now(), time.Local) + ". Sign in again to keep working."
-	if n.Body != want {
-		t.Errorf("heads-up says %q, want %q", n.Body, want)
+	until := clock(*st.RefreshExpiresAt, time.Now(), time.Local)
+	want := "The BioT session of ana@example.com in dev ends at " + until + ". Sign in again to keep working."
+	if n.Summary != "BioT session ends soon: dev" || n.Body != want {
+		t.Errorf("heads-up %q: %q, want %q", n.Summary, n.Body, want)
 	}
 	// "Sign in…" is offered again while the session is about to end.
-	waitMenu(t, d.ctx, it, []menuLine{{"Signed in as ana@example.com · api.dev.acme", false}, {"Sign in…", true},
-		{"Sign out", true}, {"Copy access token", true}, {"Start at login", true}, {"Quit", true}})
+	waitMenu(t, d.ctx, it, menu(lines("dev · ana@example.com · signed in until "+until, true, true, true)))
 }
 
 // The panel restarts: its watcher goes away and comes back empty. The icon
@@ -258,7 +423,8 @@ func TestIconComesBackWhenThePanelRestarts(t *testing.T) {
 	d := newDesktop(t)
 	h := startChild(t, d.bus, hostOptions{})
 	it := d.item(t)
-	h.status(signedIn())
+	st := signedIn()
+	h.status(st)
 	waitIcon(t, d.ctx, it, assets.SignedIn)
 	key := it.Service + string(it.Path)
 	// Startup registers twice (systray, then the tray once systray's
@@ -294,7 +460,7 @@ func TestIconComesBackWhenThePanelRestarts(t *testing.T) {
 			if err := d.watcher.Release(d.ctx); err != nil {
 				t.Fatal(err)
 			}
-			h.send("token", nil, 0)
+			h.sendEnv("token", "dev")
 			h.expect("token")
 			if err := d.watcher.Acquire(d.ctx); err != nil {
 				t.Fatal(err)
@@ -305,11 +471,10 @@ func TestIconComesBackWhenThePanelRestarts(t *testing.T) {
 				}
 				return ""
 			})
-			h.send("token", nil, 0)
+			h.sendEnv("token", "dev")
 			h.expect("token")
 			waitIcon(t, d.ctx, it, assets.SignedIn)
-			waitMenu(t, d.ctx, it, []menuLine{{"Signed in as ana@example.com · api.dev.acme", false}, {"Sign in…", false},
-				{"Sign out", true}, {"Copy access token", true}, {"Start at login", true}, {"Quit", true}})
+			waitMenu(t, d.ctx, it, menu(lines("dev · ana@example.com · signed in until "+clock(*st.RefreshExpiresAt, time.Now(), time.Local), false, true, true)))
 		})
 	}
 }
@@ -343,7 +508,7 @@ func TestNoBusRunsWithoutIconUntilCancelled(t *testing.T) {
 	}
 	st := signedIn()
 	h.status(st)
-	h.send("token", nil, 0) // the agent side still works
+	h.sendEnv("token", "dev") // the agent side still works
 	h.expect("token")
 	h.send("cancel", nil, 0)
 	if e := h.expect("returned"); e.Err != context.Canceled.Error() {

@@ -3,7 +3,6 @@ package tray
 import (
 	"fmt"
 	"math"
-	"net/url"
 	"strings"
 	"time"
 
@@ -11,70 +10,110 @@ import (
 	"biot-agent/assets"
 )
 
-// view is what the tray shows for one status at one moment: everything the
-// systray face sets, worked out without touching systray.
+// view is what the tray shows at one moment: everything the systray face
+// sets, worked out without touching systray.
 type view struct {
-	icon    string // an assets state
-	status  string // the disabled first line of the menu
+	icon    string // an assets state: the worst of the environments'
 	tooltip string
+	// sections are the menu's, one per environment, by name. None: no
+	// environment is configured yet.
+	sections []section
+}
+
+// section is one environment's part of the menu.
+type section struct {
+	env    string
+	status string // the disabled first line: name, user, state
+	about  string // the first line's tooltip: the environment's URL
 
 	signIn, signOut, copyToken bool // whether each item is enabled
 }
 
-// makeView works out the view of st at now. soon is how long before the
-// session's end "Sign in…" is offered again to a signed-in person (the
-// heads-up lead; 0: not at all).
-func makeView(st agent.Status, now time.Time, soon time.Duration, loc *time.Location) view {
-	who := joinNonEmpty(" · ", st.Username, environment(st.BaseURL))
-	v := view{icon: assets.SignedOut}
-	var state string // the tooltip's word for the state
+// noEnvironment is the menu's first line while no environment is
+// configured.
+const noEnvironment = "No BioT environment yet"
+
+// rank orders the states by how much they need the person, for the icon:
+// needs sign-in, then offline, then signed in, then signed out.
+var rank = map[agent.State]int{
+	agent.StateSignedOut:  0,
+	agent.StateSignedIn:   1,
+	agent.StateOffline:    2,
+	agent.StateNeedsLogin: 3,
+}
+
+// makeView works out the view of the environments' statuses sts (by name)
+// at now. soon is how long before a session's end "Sign in…" is offered
+// again to a signed-in person (the heads-up lead; 0: not at all).
+func makeView(sts []agent.Status, now time.Time, soon time.Duration, loc *time.Location) view {
+	var v view
+	worst := agent.StateSignedOut
+	var tips []string
+	for _, st := range sts {
+		if rank[st.State] > rank[worst] {
+			worst = st.State
+		}
+		s, tip := makeSection(st, now, soon, loc)
+		v.sections = append(v.sections, s)
+		tips = append(tips, tip)
+	}
+	v.icon = map[agent.State]string{
+		agent.StateSignedOut:  assets.SignedOut,
+		agent.StateSignedIn:   assets.SignedIn,
+		agent.StateOffline:    assets.Offline,
+		agent.StateNeedsLogin: assets.NeedsLogin,
+	}[worst]
+	if len(tips) == 0 {
+		tips = []string{"no environment yet"}
+	}
+	v.tooltip = "BioT: " + strings.Join(tips, "; ")
+	return v
+}
+
+// makeSection works out one environment's section, and its part of the
+// tooltip, which leaves out the countdown while offline: the tooltip is
+// not kept current by the clock.
+func makeSection(st agent.Status, now time.Time, soon time.Duration, loc *time.Location) (section, string) {
+	s := section{env: st.Env, about: st.Env + ": " + st.BaseURL}
+	who := st.Username
+	var state, brief string
 	switch st.State {
 	case agent.StateSignedIn:
-		v.icon = assets.SignedIn
-		v.status = "Signed in as " + who
 		state = "signed in"
 		if st.RefreshExpiresAt != nil {
 			state += " until " + clock(*st.RefreshExpiresAt, now, loc)
 		}
+		brief = state
 	case agent.StateOffline:
-		v.icon = assets.Offline
-		v.status = "Offline: retrying " + retry(st.NextRefreshAt, now, loc)
-		state = "offline, retrying"
+		state = "offline, retrying " + retry(st.NextRefreshAt, now, loc)
+		brief = "offline, retrying"
 	case agent.StateNeedsLogin:
-		v.icon = assets.NeedsLogin
-		v.status = "Sign-in needed"
-		state = "sign-in needed"
+		state, brief = "sign-in needed", "sign-in needed"
 	default:
-		v.status = "Signed out"
+		who = "" // nobody is signed in
+		state, brief = "signed out", "signed out"
 		if st.MFAPending {
-			v.status = "Signing in: waiting for the SMS code"
+			state = "signing in: waiting for the SMS code"
 		}
-		who = environment(st.BaseURL) // nobody is signed in
-		state = "signed out"
 	}
-	v.tooltip = "BioT: " + joinNonEmpty(" · ", who, state)
+	s.status = joinNonEmpty(" · ", st.Env, who, state)
 
 	session := st.State == agent.StateSignedIn || st.State == agent.StateOffline
 	endsSoon := session && soon > 0 && st.RefreshExpiresAt != nil && !now.Before(st.RefreshExpiresAt.Add(-soon))
-	v.signIn = !session || endsSoon
-	v.signOut = session || st.State == agent.StateNeedsLogin || st.MFAPending
-	v.copyToken = session
-	return v
+	s.signIn = !session || endsSoon
+	s.signOut = session || st.State == agent.StateNeedsLogin || st.MFAPending
+	s.copyToken = session
+	return s, joinNonEmpty(" · ", st.Env, who, brief)
 }
 
-// environment names a BioT environment by its host, without the
-// ".biot-med.com" every environment shares: https://api.dev.acme.biot-med.com
-// is "api.dev.acme".
-func environment(baseURL string) string {
-	u, err := url.Parse(baseURL)
-	if err != nil || u.Host == "" {
-		return baseURL
+// envs lists the environments of v's sections: what the menu's shape
+// depends on.
+func (v view) envs() []string {
+	out := make([]string, len(v.sections))
+	for i, s := range v.sections {
+		out[i] = s.env
 	}
-	host := strings.TrimSuffix(u.Hostname(), ".biot-med.com")
-	if p := u.Port(); p != "" {
-		host += ":" + p
-	}
-	return host
+	return out
 }
 
 // retry says when the next try comes: "in 40 s", "in 3 min", "at 14:05".

@@ -119,6 +119,7 @@ func (d *desktop) wire(n Notification, caps []string) notify.Notification {
 	}
 	note := notify.Notification{
 		AppName:       d.opts.AppName,
+		ReplacesID:    n.Replaces,
 		Summary:       n.Title,
 		Body:          body,
 		ExpireTimeout: notify.ExpireTimeoutSetByNotificationServer,

@@ -129,6 +129,39 @@ func TestNoButtonsWhereTheServerCannotShowThem(t *testing.T) {
 	}
 }
 
+// A notification that replaces an earlier one names it to the server,
+// which answers the same id; the replacement's buttons answer too.
+func TestReplacesAnEarlierNotification(t *testing.T) {
+	e := newEnv(t, 5*time.Second)
+	srv := desktoptest.NewNotificationServer(t, e.bus)
+	first, err := e.n.Notify(e.ctx, signIn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := signIn
+	again.Title, again.Replaces = "Sign-in needed: dev, prod", first
+	again.Actions = []Action{{Key: "sign-in:dev", Label: "Sign in to dev"}, {Key: "sign-in:prod", Label: "Sign in to prod"}}
+	second, err := e.n.Notify(e.ctx, again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := srv.Recorded()
+	if len(got) != 2 || got[0].ReplacesID != 0 || got[1].ReplacesID != first || second != first {
+		t.Fatalf("sent %+v; Notify answered %d then %d, want the second to replace the first", got, first, second)
+	}
+	if err := srv.InvokeAction(second, "sign-in:prod"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case key := <-e.n.Actions():
+		if key != "sign-in:prod" {
+			t.Errorf("action = %q, want sign-in:prod", key)
+		}
+	case <-e.ctx.Done():
+		t.Fatal("the action on the replacement never came")
+	}
+}
+
 func TestActionsOfOurNotificationsOnly(t *testing.T) {
 	e := newEnv(t, 5*time.Second)
 	srv := desktoptest.NewNotificationServer(t, e.bus)

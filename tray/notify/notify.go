@@ -30,6 +30,11 @@ type Notification struct {
 	Urgency Urgency
 	// Icon is a PNG image shown with the notification, if not nil.
 	Icon []byte
+	// Replaces is the id Notify answered for an earlier notification that
+	// this one takes the place of, on screen and in the list, when it is
+	// still there; 0 shows a new one. Where there are no ids (the
+	// fallback) a new one is shown.
+	Replaces uint32
 }
 
 // Action is a button on a notification.

@@ -5,6 +5,10 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"biot-agent/agent"
+	"biot-agent/internal/biotsim"
+	"biot-agent/tray/signin"
 )
 
 // TestBrowserSignIn: a person, with the keyboard only, mistypes the
@@ -14,12 +18,17 @@ func TestBrowserSignIn(t *testing.T) {
 	w := newWorld(t)
 	ctx := browser(t)
 	shots := t.TempDir()
+	// A page signs in to the environment it names: no name is not the
+	// only one there is, as it is for the agents' Get.
+	if _, err := signin.Agents(w.envs)(""); agent.KindOf(err) != agent.KindEnvironmentRequired {
+		t.Errorf(`Agents("") = %v, want environment_required`, err)
+	}
 
 	// Password user: the username field has the focus, Tab moves to the
 	// password, Enter sends.
 	page := w.start()
 	do(t, ctx, "open the page", chromedp.Navigate(page), chromedp.WaitVisible(css("#password")))
-	wantText(t, ctx, ".env", hostOf(w.sim.URL()))
+	wantText(t, ctx, ".env", "dev", w.sim.URL())
 	do(t, ctx, "type", chromedp.KeyEvent(ana.Username+"\twrong password!"))
 	screenshot(t, ctx, shots, "signin-password.png", true)
 	do(t, ctx, "send", chromedp.KeyEvent("\r"), chromedp.WaitVisible(css(".problem")))
@@ -29,7 +38,7 @@ func TestBrowserSignIn(t *testing.T) {
 
 	// The username stays and the password field has the focus now.
 	do(t, ctx, "retype", chromedp.KeyEvent(ana.Password+"\r"), chromedp.WaitVisible(css(".done")))
-	wantText(t, ctx, ".done", "Signed in as "+ana.Username+" to "+hostOf(w.sim.URL()), "You can close this tab.")
+	wantText(t, ctx, ".done", "Signed in as "+ana.Username+" to dev ("+hostOf(w.sim.URL())+")", "You can close this tab.")
 	wantClean(t, ctx, page, ana.Password)
 	w.wantSignedIn(ana.Username)
 	screenshot(t, ctx, shots, "signin-done-password.png", false)
@@ -60,7 +69,7 @@ func TestBrowserSignIn(t *testing.T) {
 	do(t, ctx, "the old code", chromedp.KeyEvent(first+"\r"), chromedp.WaitVisible(css(".problem")))
 	wantText(t, ctx, ".problem", "Wrong or expired code")
 	do(t, ctx, "the new code", chromedp.KeyEvent(second+"\r"), chromedp.WaitVisible(css(".done")))
-	wantText(t, ctx, ".done", "Signed in as "+bob.Username+" to "+hostOf(w.sim.URL()), "You can close this tab.")
+	wantText(t, ctx, ".done", "Signed in as "+bob.Username+" to dev ("+hostOf(w.sim.URL())+")", "You can close this tab.")
 	wantClean(t, ctx, page, bob.Password)
 	w.wantSignedIn(bob.Username)
 	screenshot(t, ctx, shots, "signin-done.png", true)
@@ -97,6 +106,55 @@ func TestBrowserWithoutJavaScript(t *testing.T) {
 	wantText(t, ctx, ".done", "Signed in as "+bob.Username)
 	wantClean(t, ctx, page, bob.Password)
 	w.wantSignedIn(bob.Username)
+}
+
+// TestBrowserAddEnvironment: the first run. Nothing is configured; the
+// page asks where BioT is and what to call it, says in words what is wrong
+// with a URL, then signs in to the environment it added. A second one, on
+// another BioT, is added the same way, and its name must be new.
+func TestBrowserAddEnvironment(t *testing.T) {
+	other := newSim(t)     // prod's BioT
+	untrusted := newSim(t) // a server whose certificate this machine does not trust
+	w := newWorld(t, worldOptions{noEnv: true, sims: []*biotsim.Server{other}})
+	ctx := browser(t)
+	shots := t.TempDir()
+
+	page := w.addPage()
+	do(t, ctx, "open the page", chromedp.Navigate(page), chromedp.WaitVisible(css("#url")))
+	wantText(t, ctx, "h1", "Add a BioT environment")
+	// The URL field has the focus: type, Tab to the name, Enter sends.
+	do(t, ctx, "type", chromedp.KeyEvent(untrusted.URL()+"\tdev"))
+	screenshot(t, ctx, shots, "signin-add.png", false)
+	do(t, ctx, "send", chromedp.KeyEvent("\r"), chromedp.WaitVisible(css(".problem")))
+	wantText(t, ctx, ".problem", "The certificate of "+hostOf(untrusted.URL())+" is not trusted")
+	screenshot(t, ctx, shots, "signin-add-error.png", false)
+
+	// Typed as the BioT Console shows it, without https://.
+	do(t, ctx, "retype", chromedp.Clear(css("#url")), chromedp.SendKeys(css("#url"), hostOf(w.sim.URL())),
+		chromedp.Click(css(`button[value="environment"]`)), chromedp.WaitVisible(css("#password")))
+	wantText(t, ctx, ".env", "dev", w.sim.URL())
+	wantText(t, ctx, ".notice", "Now sign in")
+	do(t, ctx, "sign in", chromedp.SendKeys(css("#username"), ana.Username), chromedp.KeyEvent("\t"+ana.Password+"\r"),
+		chromedp.WaitVisible(css(".done")))
+	wantText(t, ctx, ".done", "Signed in as "+ana.Username+" to dev ("+hostOf(w.sim.URL())+")")
+	wantClean(t, ctx, page, ana.Password)
+	w.wantSignedInTo("dev", ana.Username)
+
+	// Another, on another BioT; "dev" is taken.
+	page = w.addPage()
+	do(t, ctx, "open the page", chromedp.Navigate(page), chromedp.WaitVisible(css("#url")),
+		chromedp.KeyEvent(other.URL()+"\tdev\r"), chromedp.WaitVisible(css(".problem")))
+	wantText(t, ctx, ".problem", "There is an environment named dev already")
+	do(t, ctx, "rename", chromedp.Clear(css("#name")), chromedp.SendKeys(css("#name"), "prod\r"), chromedp.WaitVisible(css("#password")))
+	wantText(t, ctx, ".env", "prod", other.URL())
+	do(t, ctx, "sign in", chromedp.SendKeys(css("#username"), ana.Username), chromedp.SendKeys(css("#password"), ana.Password+"\r"),
+		chromedp.WaitVisible(css(".done")))
+	wantText(t, ctx, ".done", "Signed in as "+ana.Username+" to prod")
+	w.wantSignedInTo("prod", ana.Username)
+	w.wantSignedInTo("dev", ana.Username)
+	if st, ok := w.envs.Env("prod"); !ok || st.URL != other.URL() {
+		t.Errorf("prod is configured as %+v, want at %s", st, other.URL())
+	}
 }
 
 func hostOf(raw string) string {

@@ -29,7 +29,7 @@ func TestPasswordSignIn(t *testing.T) {
 	page := e.get(e.url)
 	wantStatus(t, page, http.StatusOK)
 	wantText(t, page.body,
-		"Sign in to BioT", testBaseURL,
+		"<title>Sign in to dev · BioT agent</title>", "Sign in to BioT dev", "Environment: <strong>dev</strong> · "+testBaseURL,
 		`<label for="username">`, `<label for="password">`,
 		`autocomplete="username"`, `autocomplete="current-password"`,
 		`id="username" name="username" value="" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus>`,
@@ -37,7 +37,7 @@ func TestPasswordSignIn(t *testing.T) {
 
 	r := e.submit(page, e.url, signInForm(testUser, testPassword))
 	wantStatus(t, r, http.StatusOK)
-	wantText(t, r.body, "Signed in as <strong>"+testUser+"</strong> to <strong>api.dev.acme.biot-med.com</strong>.", "You can close this tab.")
+	wantText(t, r.body, "Signed in as <strong>"+testUser+"</strong> to <strong>dev</strong> (api.dev.acme.biot-med.com).", "You can close this tab.")
 	wantNoText(t, r.body, "<form", testPassword)
 	if calls := e.b.callList(); len(calls) != 1 || calls[0] != "login "+testUser+" "+testPassword {
 		t.Errorf("backend calls %q, want one login", calls)
@@ -223,7 +223,7 @@ func TestCloseStopsEverything(t *testing.T) {
 	if _, err := e.client.Get(e.url); err == nil {
 		t.Error("the page still answers after Close")
 	}
-	if _, err := e.srv.Start(t.Context()); err == nil {
+	if _, err := e.srv.Start(t.Context(), "dev"); err == nil {
 		t.Error("Start after Close succeeded")
 	}
 }

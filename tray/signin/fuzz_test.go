@@ -48,16 +48,16 @@ func FuzzSignInRequest(f *testing.F) {
 	f.Add(uint8(all), "POST", "", "", "", "", "", strings.Repeat("a=b&", 3000))
 	f.Add(uint8(0), "\x00", "\xff", "\r\n", "::", "\n", ";", "\x00")
 
-	srv := New(fuzzBackend{}, Options{Logger: slog.New(slog.DiscardHandler)})
+	srv := New(func(string) (Backend, error) { return fuzzBackend{}, nil }, Options{Logger: slog.New(slog.DiscardHandler)})
 	f.Cleanup(func() { _ = srv.Close() })
-	deadURL, err := srv.Start(context.Background())
+	deadURL, err := srv.Start(context.Background(), "dev")
 	if err != nil {
 		f.Fatal(err)
 	}
 	deadPath := mustPath(f, deadURL)
 
 	f.Fuzz(func(t *testing.T, which uint8, method, path, host, remote, origin, cookie, body string) {
-		pageURL, err := srv.Start(context.Background()) // a fresh page each time: no state carries over
+		pageURL, err := srv.Start(context.Background(), "dev") // a fresh page each time: no state carries over
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,4 +171,4 @@ func (fuzzBackend) Login(context.Context, string, string) error {
 }
 func (fuzzBackend) SubmitMFA(context.Context, string) error { fuzzCalls.Add(1); return loginFailed() }
 func (fuzzBackend) ResendMFA(context.Context) error         { fuzzCalls.Add(1); return mfaRequired() }
-func (fuzzBackend) Status() agent.Status                    { return agent.Status{BaseURL: testBaseURL} }
+func (fuzzBackend) Status() agent.Status                    { return agent.Status{Env: "dev", BaseURL: testBaseURL} }

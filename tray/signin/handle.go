@@ -4,9 +4,16 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
 
 	"biot-agent/agent"
 )
+
+// validName is what an environment may be called: short, lower-case, and
+// fit for a command line (biot-agent token --env NAME) and a file.
+var validName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
 
 // get shows the page's current step, or that it expired.
 func (s *Server) get(w http.ResponseWriter, p *page) {
@@ -16,14 +23,24 @@ func (s *Server) get(w http.ResponseWriter, p *page) {
 		s.render(w, http.StatusGone, view{Step: stepExpired})
 		return
 	}
-	v := s.form(p)
+	if p.step == stepEnvironment {
+		s.render(w, http.StatusOK, s.envForm(p))
+		return
+	}
+	b, ok := s.backend(p)
+	if !ok {
+		s.render(w, http.StatusGone, view{Step: stepExpired})
+		return
+	}
+	v := s.form(p, b)
 	if p.step == stepPassword {
-		v.Username = s.b.Status().Username
+		v.Username = b.Status().Username
 	}
 	s.render(w, http.StatusOK, v)
 }
 
-// post runs one step of the sign-in: the action field says which.
+// post runs one step of the sign-in: the action field says which, and it
+// must be one of the page's step.
 func (s *Server) post(w http.ResponseWriter, r *http.Request, p *page) {
 	if !s.checkPost(w, r, p) {
 		return
@@ -38,58 +55,157 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request, p *page) {
 	defer cancel()
 
 	f := r.PostForm
-	switch f.Get("action") {
+	action := f.Get("action")
+	if p.step == stepEnvironment {
+		// Until an environment is added, there is nobody to sign in to.
+		if action != "environment" {
+			s.refuse(w, http.StatusBadRequest, "unknown action", "unknown action")
+			return
+		}
+		s.addEnvironment(ctx, w, p, f.Get("url"), f.Get("name"))
+		return
+	}
+	b, ok := s.backend(p)
+	if !ok {
+		s.render(w, http.StatusGone, view{Step: stepExpired})
+		return
+	}
+	switch action {
 	case "password":
 		username := f.Get("username")
-		err := s.b.Login(ctx, username, f.Get("password"))
+		err := b.Login(ctx, username, f.Get("password"))
 		var ae *agent.Error
 		if errors.As(err, &ae) && ae.Kind == agent.KindMFARequired {
 			p.step, p.prompt = stepCode, ae.Message
-			s.log.Info("sign-in page: BioT asked for an SMS code")
-			s.render(w, http.StatusOK, s.form(p))
+			s.log.Info("sign-in page: BioT asked for an SMS code", "env", p.env)
+			s.render(w, http.StatusOK, s.form(p, b))
 			return
 		}
-		s.finish(w, p, err, username)
+		s.finish(w, p, b, err, username)
 	case "code":
-		s.finish(w, p, s.b.SubmitMFA(ctx, f.Get("code")), "")
+		s.finish(w, p, b, b.SubmitMFA(ctx, f.Get("code")), "")
 	case "resend":
-		if err := s.b.ResendMFA(ctx); err != nil {
-			s.finish(w, p, err, "")
+		if err := b.ResendMFA(ctx); err != nil {
+			s.finish(w, p, b, err, "")
 			return
 		}
-		v := s.form(p)
+		v := s.form(p, b)
 		v.Notice = "BioT sent a new code. Enter the newest one."
 		s.render(w, http.StatusOK, v)
 	case "restart":
 		p.step, p.prompt = stepPassword, ""
-		v := s.form(p)
-		v.Username = s.b.Status().Username
+		v := s.form(p, b)
+		v.Username = b.Status().Username
 		s.render(w, http.StatusOK, v)
 	default:
 		s.refuse(w, http.StatusBadRequest, "unknown action", "unknown action")
 	}
 }
 
+// addEnvironment runs the environment step: the name must be free and
+// well formed, the URL BioT's; then the environment is added and the page
+// goes on to sign in to it.
+func (s *Server) addEnvironment(ctx context.Context, w http.ResponseWriter, p *page, rawURL, name string) {
+	rawURL = strings.TrimSpace(rawURL)
+	p.url, p.name = withoutUserInfo(rawURL), strings.TrimSpace(name)
+	v := s.envForm(p)
+	switch {
+	case !validName.MatchString(p.name):
+		v.Problem = &problem{Title: "Choose another short name",
+			Detail: "A name is 1 to 32 lower-case letters, digits and dashes, and starts with a letter or a digit.",
+			Hint:   "Such as dev, staging or prod-eu. Scripts use it: biot-agent token --env NAME."}
+	case s.taken(p.name):
+		v.Problem = &problem{Title: "There is an environment named " + p.name + " already",
+			Hint: "Choose another name, or sign in to " + p.name + " from the BioT agent’s menu."}
+	}
+	if v.Problem != nil {
+		s.render(w, http.StatusOK, v)
+		return
+	}
+	base, prob := checkURL(ctx, rawURL, s.roots, s.version)
+	if prob != nil {
+		s.log.Info("sign-in page: the new environment's URL did not pass", "why", prob.Title)
+		v.Problem = prob
+		s.render(w, http.StatusOK, v)
+		return
+	}
+	if err := s.add(ctx, p.name, base); err != nil {
+		s.log.Warn("sign-in page: the environment could not be added", "env", p.name, "err", err)
+		v.Problem = &problem{Title: "The environment could not be added", Detail: err.Error(),
+			Hint: "Try again; if it fails again, the BioT agent’s log says more."}
+		s.render(w, http.StatusOK, v)
+		return
+	}
+	b, err := s.envs(p.name)
+	if err != nil {
+		s.log.Warn("sign-in page: the added environment cannot be found", "env", p.name, "err", err)
+		v.Problem = &problem{Title: "The environment was added, but the agent does not know it yet",
+			Hint: "Sign in to " + p.name + " from the BioT agent’s menu."}
+		s.render(w, http.StatusOK, v)
+		return
+	}
+	s.log.Info("sign-in page: environment added", "env", p.name, "url", base)
+	p.env, p.step = p.name, stepPassword
+	v = s.form(p, b)
+	v.Notice = "BioT answers at this address. Now sign in."
+	s.render(w, http.StatusOK, v)
+}
+
+// withoutUserInfo is raw as the form shows it again: without a password
+// typed into it (https://user:password@host), which the check refuses.
+func withoutUserInfo(raw string) string {
+	full := raw
+	if !strings.Contains(raw, "://") {
+		full = "https://" + raw
+	}
+	u, err := url.Parse(full)
+	switch {
+	case err != nil && strings.Contains(raw, "@"):
+		return ""
+	case err != nil || u.User == nil:
+		return raw
+	}
+	u.User = nil
+	return u.String()
+}
+
+// taken says whether an environment of that name is configured.
+func (s *Server) taken(name string) bool {
+	_, err := s.envs(name)
+	return err == nil
+}
+
+// backend is the agent of the page's environment; false when it is no
+// longer configured, and the page cannot go on.
+func (s *Server) backend(p *page) (Backend, bool) {
+	b, err := s.envs(p.env)
+	if err != nil {
+		s.log.Warn("sign-in page: its environment is gone", "env", p.env, "err", err)
+		return nil, false
+	}
+	return b, true
+}
+
 // finish shows the outcome of a sign-in step: success spends the page; a
 // failure shows the form again with the reason. username is what the
 // person typed, kept in the form after a failed password step.
-func (s *Server) finish(w http.ResponseWriter, p *page, err error, username string) {
+func (s *Server) finish(w http.ResponseWriter, p *page, b Backend, err error, username string) {
 	if err == nil {
 		p.used = true
-		st := s.b.Status()
-		s.log.Info("signed in from the sign-in page", "username", st.Username)
-		s.render(w, http.StatusOK, view{Step: stepDone, Username: st.Username, BaseURL: st.BaseURL})
+		st := b.Status()
+		s.log.Info("signed in from the sign-in page", "env", p.env, "username", st.Username)
+		s.render(w, http.StatusOK, view{Step: stepDone, Env: p.env, Username: st.Username, BaseURL: st.BaseURL})
 		return
 	}
-	s.log.Info("sign-in page: sign-in failed", "step", string(p.step), "kind", string(agent.KindOf(err)))
+	s.log.Info("sign-in page: sign-in failed", "env", p.env, "step", string(p.step), "kind", string(agent.KindOf(err)))
 	failedAt := p.step
-	st := s.b.Status()
+	st := b.Status()
 	if p.step == stepCode && !st.MFAPending {
 		// The agent dropped the sign-in (the code or its interim token
 		// expired): only a fresh start with the password can help.
 		p.step, p.prompt = stepPassword, ""
 	}
-	v := s.form(p)
+	v := s.form(p, b)
 	v.Problem = explain(err, failedAt)
 	if p.step == stepPassword {
 		v.Username = username
@@ -100,13 +216,19 @@ func (s *Server) finish(w http.ResponseWriter, p *page, err error, username stri
 	s.render(w, http.StatusOK, v)
 }
 
-// form is the view of a live page at its current step.
-func (s *Server) form(p *page) view {
+// form is the view of a live page at its current sign-in step.
+func (s *Server) form(p *page, b Backend) view {
 	return view{
 		Step:    p.step,
 		Secret:  p.secret,
 		CSRF:    p.csrf,
 		Prompt:  p.prompt,
-		BaseURL: s.b.Status().BaseURL,
+		Env:     p.env,
+		BaseURL: b.Status().BaseURL,
 	}
+}
+
+// envForm is the view of a live page at the environment step.
+func (s *Server) envForm(p *page) view {
+	return view{Step: stepEnvironment, Secret: p.secret, CSRF: p.csrf, URL: p.url, Name: p.name}
 }

@@ -2,6 +2,7 @@ package signin
 
 import (
 	"context"
+	"crypto/x509"
 	"html"
 	"io"
 	"log/slog"
@@ -90,8 +91,9 @@ const (
 	testBaseURL  = "https://api.dev.acme.biot-med.com"
 )
 
-// env is one Server with a fake backend, a browser-like client (with a
-// cookie jar) and the log the server writes.
+// env is one Server with a fake backend for the environment "dev" (and
+// for those the add page adds), a browser-like client (with a cookie jar)
+// and the log the server writes.
 type env struct {
 	t      *testing.T
 	b      *fakeBackend
@@ -99,20 +101,38 @@ type env struct {
 	clock  *fakeclock.Clock
 	logs   *testkit.SyncBuffer
 	client *http.Client
-	url    string // the page from the first Start
+	url    string // the page from the first Start, for dev
+
+	mu     sync.Mutex
+	envs   map[string]*fakeBackend // by name; "dev" is b
+	added  []string                // "name url", each AddEnvironment
+	addErr error                   // what AddEnvironment answers
 }
 
-func newEnv(t *testing.T) *env {
+// envOptions tune newEnv.
+type envOptions struct {
+	roots *x509.CertPool // the certificates the URL check trusts
+}
+
+func newEnv(t *testing.T, opts ...envOptions) *env {
 	t.Helper()
+	var o envOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
 	e := &env{
 		t:     t,
-		b:     &fakeBackend{status: agent.Status{State: agent.StateSignedOut, BaseURL: testBaseURL}},
+		b:     &fakeBackend{status: agent.Status{Env: "dev", State: agent.StateSignedOut, BaseURL: testBaseURL}},
 		clock: fakeclock.New(time.Date(2025, 11, 24, 9, 0, 0, 0, time.UTC)),
 		logs:  &testkit.SyncBuffer{},
 	}
-	e.srv = New(e.b, Options{
-		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Clock:  e.clock,
+	e.envs = map[string]*fakeBackend{"dev": e.b}
+	e.srv = New(e.lookup, Options{
+		Logger:         slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Clock:          e.clock,
+		AddEnvironment: e.addEnvironment,
+		Roots:          o.roots,
+		Version:        "signin-test",
 	})
 	t.Cleanup(func() {
 		if err := e.srv.Close(); err != nil {
@@ -127,13 +147,63 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
+// lookup finds the fake backend of an environment, as agent.Environments
+// would its agent.
+func (e *env) lookup(name string) (Backend, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if b, ok := e.envs[name]; ok {
+		return b, nil
+	}
+	return nil, &agent.Error{Kind: agent.KindUnknownEnvironment, Message: "no environment named " + name}
+}
+
+// addEnvironment stands in for the configuration's: it records the call
+// and makes a signed-out backend for the environment.
+func (e *env) addEnvironment(_ context.Context, name, url string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.added = append(e.added, name+" "+url)
+	if e.addErr != nil {
+		return e.addErr
+	}
+	e.envs[name] = &fakeBackend{status: agent.Status{Env: name, State: agent.StateSignedOut, BaseURL: url}}
+	return nil
+}
+
+func (e *env) addedList() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.added...)
+}
+
+// backendOf is the fake backend of name, once added.
+func (e *env) backendOf(name string) *fakeBackend {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.envs[name]
+}
+
+// start opens a fresh sign-in page for dev.
 func (e *env) start() string {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	u, err := e.srv.Start(ctx)
+	u, err := e.srv.Start(ctx, "dev")
 	if err != nil {
 		e.t.Fatalf("Start: %v", err)
+	}
+	return u
+}
+
+// startAdd opens a fresh page that adds an environment.
+func (e *env) startAdd() string {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	u, err := e.srv.StartAdd(ctx)
+	if err != nil {
+		e.t.Fatalf("StartAdd: %v", err)
 	}
 	return u
 }

@@ -14,14 +14,15 @@ import (
 type step string
 
 const (
-	stepPassword step = "password" // username and password
-	stepCode     step = "code"     // the SMS code
-	stepDone     step = "done"     // signed in
-	stepExpired  step = "expired"  // the link is dead
+	stepEnvironment step = "environment" // a new environment's URL and name
+	stepPassword    step = "password"    // username and password
+	stepCode        step = "code"        // the SMS code
+	stepDone        step = "done"        // signed in
+	stepExpired     step = "expired"     // the link is dead
 )
 
-// page is one sign-in page: its secret path, its CSRF token and where its
-// sign-in stands.
+// page is one sign-in page: its secret path, its CSRF token, the
+// environment it signs in to and where its sign-in stands.
 type page struct {
 	secret  string
 	csrf    string
@@ -29,13 +30,20 @@ type page struct {
 
 	// mu is held for a whole POST, backend call included, so that one
 	// page runs one sign-in step at a time.
-	mu     sync.Mutex
-	step   step   // stepPassword or stepCode while the page lives
+	mu sync.Mutex
+	// env names the environment the page signs in to; "" until the
+	// environment step has added one. Only the server sets it, never a
+	// form.
+	env    string
+	step   step   // stepEnvironment, stepPassword or stepCode while the page lives
 	prompt string // where the SMS code went, in the agent's words
 	used   bool   // a sign-in completed: the page is spent
+	// url and name are what the person typed at the environment step,
+	// shown again after a failure.
+	url, name string
 }
 
-func newPage(expires time.Time) (*page, error) {
+func newPage(expires time.Time, env string, at step) (*page, error) {
 	secret, err := randomToken()
 	if err != nil {
 		return nil, err
@@ -44,7 +52,7 @@ func newPage(expires time.Time) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &page{secret: secret, csrf: csrf, expires: expires, step: stepPassword}, nil
+	return &page{secret: secret, csrf: csrf, expires: expires, env: env, step: at}, nil
 }
 
 // dead reports whether the page can no longer be used; p.mu must be held.

@@ -25,15 +25,18 @@ type view struct {
 	Step     step
 	Secret   string // the page's path segment; empty on the expired page
 	CSRF     string
+	Env      string // the environment's name
 	Username string // prefilled, or the account signed in
-	BaseURL  string // the BioT environment
+	BaseURL  string // the environment's BioT URL
 	Prompt   string // where the SMS code went
 	Notice   string // good news, such as a code sent again
 	Problem  *problem
+	URL      string // typed at the environment step
+	Name     string // typed at the environment step
 }
 
-// Env is the environment's host, for short mentions.
-func (v view) Env() string {
+// Host is the environment's host, for short mentions.
+func (v view) Host() string {
 	if u, err := url.Parse(v.BaseURL); err == nil && u.Host != "" {
 		return u.Host
 	}

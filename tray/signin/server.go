@@ -2,6 +2,7 @@ package signin
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,7 +14,8 @@ import (
 	"biot-agent/agent"
 )
 
-// Backend is what the page needs from the agent; *agent.Agent satisfies it.
+// Backend is what the page needs from the agent of one environment;
+// *agent.Agent satisfies it.
 type Backend interface {
 	// Login answers an *agent.Error of KindMFARequired when BioT wants an
 	// SMS code; its message names where the code went.
@@ -27,6 +29,25 @@ type Backend interface {
 
 var _ Backend = (*agent.Agent)(nil)
 
+// Lookup finds the agent of the environment named env, or answers why
+// there is none; [Agents] makes one of an *agent.Environments.
+type Lookup func(env string) (Backend, error)
+
+// Agents is the Lookup of envs. An empty name finds nothing: a page always
+// signs in to the environment it names, never to a default.
+func Agents(envs *agent.Environments) Lookup {
+	return func(env string) (Backend, error) {
+		if env == "" {
+			return nil, &agent.Error{Kind: agent.KindEnvironmentRequired, Message: "no environment named"}
+		}
+		a, err := envs.Get(env)
+		if err != nil {
+			return nil, err // not a typed nil inside the interface
+		}
+		return a, nil
+	}
+}
+
 // Options tune a Server. The zero value is fine.
 type Options struct {
 	Logger *slog.Logger  // default slog.Default()
@@ -36,6 +57,18 @@ type Options struct {
 	// the monotonic clock thinks passed. Default agent.SystemClock; tests
 	// move a fake one.
 	Clock agent.Clock
+
+	// AddEnvironment adds the BioT environment named name at url (checked
+	// by then: see [Server.StartAdd]) to the configuration and to the
+	// running agents, so that the Lookup finds it when it returns. Its
+	// error is shown on the page. Nil: StartAdd fails.
+	AddEnvironment func(ctx context.Context, name, url string) error
+	// Roots are the certificates a new environment's URL is checked
+	// against; nil: the system's (SSL_CERT_FILE and SSL_CERT_DIR work).
+	// Give what the agents' BioT clients use.
+	Roots *x509.CertPool
+	// Version goes into the User-Agent of the check.
+	Version string
 }
 
 // DefaultTTL is how long a sign-in page lives when Options.TTL is zero.
@@ -52,10 +85,13 @@ const (
 
 // Server serves sign-in pages. Its methods are safe for concurrent use.
 type Server struct {
-	b   Backend
-	log *slog.Logger
-	ttl time.Duration
-	clk agent.Clock
+	envs    Lookup
+	log     *slog.Logger
+	ttl     time.Duration
+	clk     agent.Clock
+	add     func(ctx context.Context, name, url string) error
+	roots   *x509.CertPool
+	version string
 
 	// base ends backend calls when the server closes. Calls do not use
 	// the request's context: a tab closed in the middle of a sign-in
@@ -71,8 +107,9 @@ type Server struct {
 	closed bool
 }
 
-// New returns a Server for b. It opens no port until the first Start.
-func New(b Backend, o Options) *Server {
+// New returns a Server for the environments envs finds. It opens no port
+// until the first Start or StartAdd.
+func New(envs Lookup, o Options) *Server {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -83,17 +120,49 @@ func New(b Backend, o Options) *Server {
 		o.Clock = agent.SystemClock{}
 	}
 	base, cancel := context.WithCancel(context.Background())
-	return &Server{b: b, log: o.Logger, ttl: o.TTL, clk: o.Clock, base: base, cancel: cancel}
+	return &Server{envs: envs, log: o.Logger, ttl: o.TTL, clk: o.Clock, add: o.AddEnvironment,
+		roots: o.Roots, version: o.Version, base: base, cancel: cancel}
 }
 
-// Start makes a fresh sign-in page and returns its one-time URL,
-// http://127.0.0.1:<port>/<secret>/. The previous page, if any, ends. The
-// port opens on the first Start and stays open until Close.
-func (s *Server) Start(ctx context.Context) (string, error) {
+// Start makes a fresh page that signs in to the environment named env and
+// returns its one-time URL, http://127.0.0.1:<port>/<secret>/. The
+// previous page, if any, ends: one page lives at a time, whatever its
+// environment. The port opens on the first page and stays open until
+// Close.
+func (s *Server) Start(ctx context.Context, env string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("signin: start: %w", err)
 	}
-	p, err := newPage(s.clk.Now().Add(s.ttl))
+	b, err := s.envs(env)
+	if err != nil {
+		return "", fmt.Errorf("signin: start: %w", err)
+	}
+	if name := b.Status().Env; name != "" {
+		env = name
+	}
+	return s.open(env, stepPassword)
+}
+
+// StartAdd makes a fresh page that adds a BioT environment and signs in
+// to it, and returns its one-time URL, as Start does. The page asks first
+// for the environment's URL and a short name ([a-z0-9][a-z0-9-]{0,31},
+// not taken), checks the URL as biot-agent doctor does (https, a trusted
+// certificate, BioT's health check answering) and says in words what is
+// wrong; then Options.AddEnvironment adds it, and the page goes on to
+// the sign-in.
+func (s *Server) StartAdd(ctx context.Context) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("signin: start: %w", err)
+	}
+	if s.add == nil {
+		return "", errors.New("signin: start: this agent cannot add environments")
+	}
+	return s.open("", stepEnvironment)
+}
+
+// open makes the one live page, at step, for env.
+func (s *Server) open(env string, at step) (string, error) {
+	p, err := newPage(s.clk.Now().Add(s.ttl), env, at)
 	if err != nil {
 		return "", fmt.Errorf("signin: start: %w", err)
 	}
@@ -111,7 +180,7 @@ func (s *Server) Start(ctx context.Context) (string, error) {
 		s.buryLocked(s.cur.secret)
 	}
 	s.cur = p
-	s.log.Info("sign-in page ready", "addr", s.addr, "expiresIn", s.ttl)
+	s.log.Info("sign-in page ready", "addr", s.addr, "env", env, "step", string(at), "expiresIn", s.ttl)
 	return "http://" + s.addr + "/" + p.secret + "/", nil
 }
 

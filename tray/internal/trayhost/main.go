@@ -11,12 +11,14 @@
 // is exercised by the end-to-end test. trayhost reports on stdout, one JSON
 // event a line, and logs on stderr.
 //
-//	{"op":"status","status":{...}}      publish a status (agent.Status JSON)
+//	{"op":"status","status":{...}}      publish a status (agent.Status JSON; its Env names the environment)
 //	{"op":"burst","status":{...},"n":N} publish it N times
-//	{"op":"token"}                      a script asks for a token
+//	{"op":"remove","env":"dev"}         the environment is no longer configured
+//	{"op":"token","env":"dev"}          a script asks for a token of dev
 //	{"op":"cancel"}                     cancel Run's context
 //
-//	{"ev":"signin"}  {"ev":"logout"}  {"ev":"token"}  {"ev":"autostart","on":true}
+//	{"ev":"signin","env":"dev"}  {"ev":"add"}  {"ev":"logout","env":"dev"}
+//	{"ev":"token","env":"dev"}  {"ev":"autostart","on":true}
 //	{"ev":"returned","err":"..."}      Run returned
 package main
 
@@ -27,7 +29,10 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,10 +44,12 @@ type command struct {
 	Op     string       `json:"op"`
 	Status agent.Status `json:"status"`
 	N      int          `json:"n"`
+	Env    string       `json:"env"`
 }
 
 type event struct {
 	Ev  string `json:"ev"`
+	Env string `json:"env,omitempty"`
 	Err string `json:"err,omitempty"`
 	On  bool   `json:"on,omitempty"`
 }
@@ -62,12 +69,20 @@ func (o *out) send(e event) {
 func main() {
 	notifyBefore := flag.Duration("notify-before", 10*time.Minute, "tray.Config.NotifyBefore")
 	autostart := flag.Bool("autostart", true, "offer Start at login")
-	token := flag.String("token", "header.payload.signature", "the access token the backend serves")
-	signinURL := flag.String("signin-url", "http://127.0.0.1:9/one-time/", "what SignIn answers")
+	add := flag.Bool("add", true, "offer Add a BioT environment…")
+	envs := flag.String("envs", "dev", "the environments configured at start, signed out, comma-separated")
+	token := flag.String("token", "header.payload.signature", "the access token the backend serves, followed by -<env>")
+	signinURL := flag.String("signin-url", "http://127.0.0.1:9/one-time/", "what SignIn answers, followed by <env>/")
+	addURL := flag.String("add-url", "http://127.0.0.1:9/add/", "what AddEnvironment answers")
 	flag.Parse()
 
 	o := &out{enc: json.NewEncoder(os.Stdout)}
-	b := &backend{out: o, token: *token, subs: map[chan agent.Event]bool{}}
+	b := &backend{out: o, token: *token, statuses: map[string]agent.Status{}, subs: map[chan agent.Event]bool{}}
+	for _, name := range strings.Split(*envs, ",") {
+		if name != "" {
+			b.statuses[name] = agent.Status{Env: name, State: agent.StateSignedOut, BaseURL: "https://api." + name + ".acme.biot-med.com"}
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
@@ -82,13 +97,15 @@ func main() {
 			}
 			switch c.Op {
 			case "status":
-				b.publish(c.Status, 1)
+				b.publish(agent.Event{Status: c.Status}, 1)
 			case "burst":
-				b.publish(c.Status, c.N)
+				b.publish(agent.Event{Status: c.Status}, c.N)
+			case "remove":
+				b.publish(agent.Event{Status: agent.Status{Env: c.Env}, Removed: true}, 1)
 			case "token":
 				go func() {
-					if _, err := b.Token(ctx, 0); err == nil {
-						o.send(event{Ev: "token"})
+					if _, err := b.Token(ctx, c.Env, 0); err == nil {
+						o.send(event{Ev: "token", Env: c.Env})
 					}
 				}()
 			case "cancel":
@@ -100,12 +117,18 @@ func main() {
 
 	cfg := tray.Config{
 		Backend: b,
-		SignIn: func(context.Context) (string, error) {
-			o.send(event{Ev: "signin"})
-			return *signinURL, nil
+		SignIn: func(_ context.Context, env string) (string, error) {
+			o.send(event{Ev: "signin", Env: env})
+			return *signinURL + env + "/", nil
 		},
 		NotifyBefore: *notifyBefore,
 		Logger:       slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+	}
+	if *add {
+		cfg.AddEnvironment = func(context.Context) (string, error) {
+			o.send(event{Ev: "add"})
+			return *addURL, nil
+		}
 	}
 	if *autostart {
 		cfg.Autostart = &fakeAutostart{out: o}
@@ -118,31 +141,27 @@ func main() {
 	o.send(e)
 }
 
-// backend stands in for the agent: its status is whatever the test sent
-// last.
+// backend stands in for the environments' agents: each environment's
+// status is whatever the test sent last for it.
 type backend struct {
 	out   *out
 	token string
 
-	mu     sync.Mutex
-	status agent.Status
-	seq    uint64
-	subs   map[chan agent.Event]bool
-}
-
-func (b *backend) Status() agent.Status {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.status
+	mu       sync.Mutex
+	statuses map[string]agent.Status
+	seq      uint64
+	subs     map[chan agent.Event]bool
 }
 
 // Subscribe hands out a large buffer, and publish blocks on it: a test
-// that sends 100 events must see each one arrive, while the real agent
-// drops the oldest.
+// that sends 100 events must see each one arrive, while the real agents
+// drop the oldest.
 func (b *backend) Subscribe() (<-chan agent.Event, func()) {
 	ch := make(chan agent.Event, 1024)
 	b.mu.Lock()
-	ch <- agent.Event{Seq: b.seq, Status: b.status} // the current status first, as the agent does
+	for _, name := range slices.Sorted(maps.Keys(b.statuses)) { // every status first, as the agents do
+		ch <- agent.Event{Seq: b.seq, Status: b.statuses[name]}
+	}
 	b.subs[ch] = true
 	b.mu.Unlock()
 	return ch, func() {
@@ -155,33 +174,43 @@ func (b *backend) Subscribe() (<-chan agent.Event, func()) {
 	}
 }
 
-func (b *backend) publish(st agent.Status, n int) {
+func (b *backend) publish(ev agent.Event, n int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.status = st
+	if ev.Removed {
+		ev.Status = b.statuses[ev.Status.Env]
+		delete(b.statuses, ev.Status.Env)
+	} else {
+		b.statuses[ev.Status.Env] = ev.Status
+	}
 	for i := 0; i < n; i++ {
 		b.seq++
+		ev.Seq = b.seq
 		for ch := range b.subs {
-			ch <- agent.Event{Seq: b.seq, Status: st}
+			ch <- ev
 		}
 	}
 }
 
-func (b *backend) Token(context.Context, time.Duration) (agent.Token, error) {
+func (b *backend) Token(_ context.Context, env string, _ time.Duration) (agent.Token, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.status.State != agent.StateSignedIn && b.status.State != agent.StateOffline {
+	st, ok := b.statuses[env]
+	if !ok {
+		return agent.Token{}, &agent.Error{Kind: agent.KindUnknownEnvironment, Message: "no environment named " + env}
+	}
+	if st.State != agent.StateSignedIn && st.State != agent.StateOffline {
 		return agent.Token{}, &agent.Error{Kind: agent.KindSignedOut, Message: "not signed in"}
 	}
-	return agent.Token{Token: b.token, ExpiresAt: time.Now().Add(5 * time.Minute), Username: b.status.Username}, nil
+	return agent.Token{Token: b.token + "-" + env, ExpiresAt: time.Now().Add(5 * time.Minute), Username: st.Username}, nil
 }
 
-func (b *backend) Logout(context.Context) error {
-	b.out.send(event{Ev: "logout"})
+func (b *backend) Logout(_ context.Context, env string) error {
+	b.out.send(event{Ev: "logout", Env: env})
 	b.mu.Lock()
-	st := agent.Status{State: agent.StateSignedOut, BaseURL: b.status.BaseURL}
+	st := agent.Status{Env: env, State: agent.StateSignedOut, BaseURL: b.statuses[env].BaseURL}
 	b.mu.Unlock()
-	b.publish(st, 1)
+	b.publish(agent.Event{Status: st}, 1)
 	return nil
 }
 
