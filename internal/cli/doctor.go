@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"biot-agent/agent/keyring"
+	"biot-agent/internal/config"
 	"biot-agent/internal/doctor"
 )
 
@@ -40,7 +41,7 @@ something hangs. Exit code 0 when no check failed (warnings do not count),
 			if len(args) > 0 {
 				return usagef("doctor takes no arguments")
 			}
-			cfgPath, _ := ConfigPath()
+			cfgPath, _ := config.Path()
 			r := doctor.Run(ctx, doctor.Options{
 				ConfigPath: cfgPath,
 				ResolveURL: func(ctx context.Context) (string, string, error) { return doctorURL(ctx, flagURL) },
@@ -74,11 +75,11 @@ func doctorURL(_ context.Context, flagURL string) (url, source string, err error
 	if u := os.Getenv("BIOT_URL"); u != "" {
 		return u, "BIOT_URL", nil
 	}
-	path, err := ConfigPath()
+	path, err := config.Path()
 	if err != nil {
 		return "", "", err
 	}
-	cfg, err := LoadConfig(path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		return "", "", err
 	}

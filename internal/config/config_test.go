@@ -1,4 +1,4 @@
-package cli
+package config
 
 import (
 	"os"
@@ -28,7 +28,7 @@ func TestConfigFile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := ParseConfig("config.toml", []byte(tt.text))
+			c, err := Parse("config.toml", []byte(tt.text))
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("ParseConfig = %v, want an error saying %q", err, tt.err)
@@ -56,7 +56,7 @@ func TestConfigFile(t *testing.T) {
 }
 
 func TestMissingConfigFileIsEmpty(t *testing.T) {
-	c, err := LoadConfig(filepath.Join(t.TempDir(), "nope.toml"))
+	c, err := Load(filepath.Join(t.TempDir(), "nope.toml"))
 	if err != nil || c.URL != "" {
 		t.Errorf("LoadConfig of a missing file = %+v, %v", c, err)
 	}
@@ -67,20 +67,20 @@ func TestOversizedConfigFileIsRefused(t *testing.T) {
 	if err := os.WriteFile(path, []byte(strings.Repeat("# x\n", maxConfigSize)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadConfig(path); err == nil {
+	if _, err := Load(path); err == nil {
 		t.Error("a huge config file was read")
 	}
 }
 
 // FuzzParseConfig: no input makes the parser panic or hang, and what it
 // accepts has a sane shape.
-func FuzzParseConfig(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	f.Add(`url = "https://api.dev.acme.biot-med.com"` + "\nnotify_before = \"10m\"\n")
 	f.Add("[table]\nkey = 1\n")
 	f.Add(`notify_before = "9223372036854775807ns"`)
 	f.Add("url = '''\nmulti\n'''")
 	f.Fuzz(func(t *testing.T, text string) {
-		c, err := ParseConfig("config.toml", []byte(text))
+		c, err := Parse("config.toml", []byte(text))
 		if err != nil {
 			return
 		}

@@ -1,4 +1,5 @@
-package cli
+// Package config reads biot-agent's config file.
+package config
 
 import (
 	"errors"
@@ -21,13 +22,13 @@ type Config struct {
 	URL string `toml:"url"`
 	// NotifyBefore is how long before the session ends a heads-up is shown
 	// (default 10m; 0 turns it off).
-	NotifyBefore *duration `toml:"notify_before"`
+	NotifyBefore *Duration `toml:"notify_before"`
 }
 
-// duration is a Go duration written as a string, e.g. "10m".
-type duration struct{ time.Duration }
+// Duration is a Go duration written as a string, e.g. "10m".
+type Duration struct{ time.Duration }
 
-func (d *duration) UnmarshalText(b []byte) error {
+func (d *Duration) UnmarshalText(b []byte) error {
 	v, err := time.ParseDuration(string(b))
 	if err != nil {
 		return fmt.Errorf("not a duration such as \"10m\": %q", b)
@@ -39,8 +40,8 @@ func (d *duration) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// ConfigPath is where the config file is looked for.
-func ConfigPath() (string, error) {
+// Path is where the config file is looked for.
+func Path() (string, error) {
 	dir := os.Getenv("XDG_CONFIG_HOME")
 	if dir == "" || !filepath.IsAbs(dir) {
 		var err error
@@ -54,10 +55,10 @@ func ConfigPath() (string, error) {
 // maxConfigSize bounds the config file: it holds a few lines.
 const maxConfigSize = 64 << 10
 
-// LoadConfig reads the config file at path. A missing file is an empty
+// Load reads the config file at path. A missing file is an empty
 // config; a file that says something we do not understand is an error that
 // names the file and the key.
-func LoadConfig(path string) (Config, error) {
+func Load(path string) (Config, error) {
 	var c Config
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -71,11 +72,11 @@ func LoadConfig(path string) (Config, error) {
 	if err != nil {
 		return c, fmt.Errorf("config: %w", err)
 	}
-	return ParseConfig(path, b)
+	return Parse(path, b)
 }
 
-// ParseConfig parses the config file's bytes; name is used in errors.
-func ParseConfig(name string, b []byte) (Config, error) {
+// Parse parses the config file's bytes; name is used in errors.
+func Parse(name string, b []byte) (Config, error) {
 	var c Config
 	if len(b) > maxConfigSize {
 		return c, fmt.Errorf("config %s: larger than %d KiB", name, maxConfigSize>>10)
@@ -98,9 +99,9 @@ func ParseConfig(name string, b []byte) (Config, error) {
 // defaultNotifyBefore is the heads-up lead when config.toml says none.
 const defaultNotifyBefore = 10 * time.Minute
 
-// notifyBefore is how long before the session ends the tray gives a
+// HeadsUp is how long before the session ends the tray gives a
 // heads-up; 0 turns it off.
-func (c Config) notifyBefore() time.Duration {
+func (c Config) HeadsUp() time.Duration {
 	if c.NotifyBefore == nil {
 		return defaultNotifyBefore
 	}
