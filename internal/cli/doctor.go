@@ -44,7 +44,7 @@ something hangs. Exit code 0 when no check failed (warnings do not count),
 			cfgPath, _ := config.Path()
 			r := doctor.Run(ctx, doctor.Options{
 				ConfigPath: cfgPath,
-				ResolveURL: func(ctx context.Context) (string, string, error) { return doctorURL(ctx, flagURL) },
+				ResolveURL: func(ctx context.Context) (string, string, error) { return doctorURL(ctx, flagURL, e.envName) },
 				Version:    Version(),
 			})
 			var err error
@@ -64,11 +64,12 @@ something hangs. Exit code 0 when no check failed (warnings do not count),
 	}
 }
 
-// doctorURL finds the BioT URL as runAgent does, and says where from. The
-// last session's URL comes from the session metadata file alone, never the
-// keyring; a file that cannot be read means there is none to find, as for
-// the agent.
-func doctorURL(_ context.Context, flagURL string) (url, source string, err error) {
+// doctorURL finds the BioT URL as runAgent does, and says where from; the
+// config file's is that of the environment config.Resolve picks for
+// envName (-e/--env). The last session's URL comes from the session
+// metadata file alone, never the keyring; a file that cannot be read means
+// there is none to find, as for the agent.
+func doctorURL(_ context.Context, flagURL, envName string) (url, source string, err error) {
 	if flagURL != "" {
 		return flagURL, "--url", nil
 	}
@@ -83,10 +84,14 @@ func doctorURL(_ context.Context, flagURL string) (url, source string, err error
 	if err != nil {
 		return "", "", err
 	}
-	if cfg.URL != "" {
-		return cfg.URL, path, nil
+	u, err := fileURL(cfg, envName)
+	if err != nil {
+		return "", "", err
 	}
-	u, err := keyring.LastBaseURL("")
+	if u != "" {
+		return u, path, nil
+	}
+	u, err = keyring.LastBaseURL("")
 	if err != nil || u == "" {
 		return "", "", nil
 	}

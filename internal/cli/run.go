@@ -114,7 +114,10 @@ func build(ctx context.Context, log *slog.Logger, o runOptions) (p *program, err
 	}
 	// A URL given by the person is checked before the keyring is opened,
 	// so a typo is the one thing they read.
-	baseURL := configuredURL(o.url, cfg)
+	baseURL, err := configuredURL(o.url, cfg)
+	if err != nil {
+		return nil, err
+	}
 	var hc *http.Client
 	if o.roots != nil {
 		hc = biot.NewHTTPClient(o.roots)
@@ -254,15 +257,16 @@ func loadConfig() (config.Config, error) {
 }
 
 // configuredURL finds the BioT URL the person gave: the flag, $BIOT_URL or
-// the config file; "" when none did.
-func configuredURL(flagURL string, cfg config.Config) string {
+// the environment config.Resolve picks from the config file; "" when none
+// did.
+func configuredURL(flagURL string, cfg config.Config) (string, error) {
 	if flagURL != "" {
-		return flagURL
+		return flagURL, nil
 	}
 	if u := os.Getenv("BIOT_URL"); u != "" {
-		return u
+		return u, nil
 	}
-	return cfg.URL
+	return fileURL(cfg, "")
 }
 
 // savedURL is the URL of the session saved last, when the person gave no
