@@ -55,4 +55,22 @@
 //
 // "run --url URL" and $BIOT_URL keep working as before: [Config.WithURL]
 // makes URL the environment "default", and the default.
+//
+// # Changing the file
+//
+// [Add] and [Remove] ("biot-agent environments add NAME URL", "...
+// remove NAME") change the file without a person editing it, and keep
+// what the person wrote: comments, order, blank lines, quoting, other
+// keys. They edit the text, not a re-encoding of it: Add appends a table;
+// Remove takes out exactly the lines of one table (and default = "NAME"
+// when it names it). Each edit is checked before it is written: the new
+// text must parse, and say what the old one said plus the new environment,
+// or less the old one, and nothing else. An edit that fails the check is
+// refused with the file untouched; the person can still edit by hand. The
+// file is replaced atomically (a new file renamed over it), 0600, in a
+// folder made 0700 when missing; a file that is a symbolic link stays one.
+//
+// Adding to a file with a top-level url moves that line into a table
+// [environments.default], so that it stays the environment "default"
+// beside the new one; Add's [Change] says so.
 package config
