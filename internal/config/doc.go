@@ -73,4 +73,11 @@
 // Adding to a file with a top-level url moves that line into a table
 // [environments.default], so that it stays the environment "default"
 // beside the new one; Add's [Change] says so.
+//
+// # Watching the file
+//
+// [Watch] ticks when the file may have changed, so the agent picks up an
+// edit without a restart: it watches the file's folder through the
+// kernel (fsnotify), coalesces bursts, and costs nothing while nothing
+// changes.
 package config
