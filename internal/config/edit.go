@@ -162,7 +162,7 @@ func addText(name string, text []byte, env, url string) ([]byte, Change, error) 
 	if e, ok := old.Environments[env]; ok {
 		return nil, Change{}, fmt.Errorf("config %s: the environment %q is there already (%s); to change it, remove it first", name, env, e.URL)
 	}
-	lines, stmts, err := split(name, text)
+	bom, lines, stmts, err := split(name, text)
 	if err != nil {
 		return nil, Change{}, err
 	}
@@ -197,7 +197,7 @@ func addText(name string, text []byte, env, url string) ([]byte, Change, error) 
 		b.WriteString("[environments." + DefaultName + "]" + nl + strings.Join(moved, "") + nl)
 	}
 	b.WriteString("[environments." + env + "]" + nl + urlLine(u, nl))
-	out := []byte(b.String())
+	out := []byte(bom + b.String())
 
 	added := Environment{Name: env, URL: u}
 	want := old.clone()
@@ -219,7 +219,7 @@ func removeText(name string, text []byte, env string) ([]byte, Change, error) {
 	if !ok {
 		return nil, Change{}, &UnknownEnvironmentError{Name: env, Known: old.Names()}
 	}
-	lines, stmts, err := split(name, text)
+	bom, lines, stmts, err := split(name, text)
 	if err != nil {
 		return nil, Change{}, err
 	}
@@ -263,6 +263,7 @@ func removeText(name string, text []byte, env string) ([]byte, Change, error) {
 		}
 	}
 	var b strings.Builder
+	b.WriteString(bom)
 	for l, line := range lines {
 		if !gone[l] {
 			b.WriteString(line)
@@ -336,18 +337,23 @@ func (c Config) clone() Config {
 	return c
 }
 
-// split answers the text's lines, each with its line end, and its
+// split answers the text's byte order mark (kept apart, so that it stays
+// first whatever lines go), its lines, each with its line end, and its
 // statements.
-func split(name string, text []byte) ([]string, []stmt, error) {
-	stmts, err := scan(string(text))
-	if err != nil {
-		return nil, nil, cannot(name, fmt.Sprintf("be safe: its text is beyond this editor at %v", err))
+func split(name string, text []byte) (bom string, lines []string, stmts []stmt, err error) {
+	s := string(text)
+	if strings.HasPrefix(s, "\ufeff") {
+		bom, s = "\ufeff", s[len("\ufeff"):]
 	}
-	lines := strings.SplitAfter(string(text), "\n")
+	stmts, err = scan(s)
+	if err != nil {
+		return "", nil, nil, cannot(name, fmt.Sprintf("be safe: its text is beyond this editor at %v", err))
+	}
+	lines = strings.SplitAfter(s, "\n")
 	if lines[len(lines)-1] == "" {
 		lines = lines[:len(lines)-1]
 	}
-	return lines, stmts, nil
+	return bom, lines, stmts, nil
 }
 
 // topLevel answers the index of the statement that sets the top-level key,

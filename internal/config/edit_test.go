@@ -56,6 +56,8 @@ func TestAddText(t *testing.T) {
 		{"a string that looks like a header is a string",
 			"url = \"\"\"https://x.example/a\\\n[environments.prod]\"\"\"\n", "prod", prodURL,
 			"[environments.default]\nurl = \"\"\"https://x.example/a\\\n[environments.prod]\"\"\"\n\n[environments.prod]\nurl = \"https://api.acme.biot-med.com\"\n", true},
+		{"a byte order mark stays first", "\ufeffurl = \"" + devURL + "\"\n", "prod", prodURL,
+			"\ufeff[environments.default]\nurl = \"" + devURL + "\"\n\n[environments.prod]\nurl = \"" + prodURL + "\"\n", true},
 		{"after dotted keys in [environments]", "[environments]\ndev.url = \"" + devURL + "\"\n", "prod", prodURL,
 			"[environments]\ndev.url = \"" + devURL + "\"\n\n[environments.prod]\nurl = \"" + prodURL + "\"\n", false},
 	}
@@ -145,6 +147,8 @@ read_only = true
 			"# file\n[environments.dev]\nurl = \"" + devURL + "\"\n# dev's note\n\n# prod, careful\n[environments.prod]\n# the url\nurl = \"" + prodURL + "\"\n# about qa\n[environments.qa]\nurl = \"" + devURL + "\"\n", "prod",
 			"# file\n[environments.dev]\nurl = \"" + devURL + "\"\n# dev's note\n\n# about qa\n[environments.qa]\nurl = \"" + devURL + "\"\n", false},
 		{"a comment that opens the file stays", "# file\n[environments.dev]\nurl = \"" + devURL + "\"\n# dev's note\n", "dev", "# file\n", false},
+		{"a byte order mark stays first", "\ufeff[environments.dev]\nurl = \"" + devURL + "\"\n\n[environments.prod]\nurl = \"" + prodURL + "\"\n", "dev",
+			"\ufeff[environments.prod]\nurl = \"" + prodURL + "\"\n", false},
 		{"CRLF", "[environments.dev]\r\nurl = \"" + devURL + "\"\r\n\r\n[environments.prod]\r\nurl = \"" + prodURL + "\"\r\n", "dev",
 			"[environments.prod]\r\nurl = \"" + prodURL + "\"\r\n", false},
 	}

@@ -51,6 +51,7 @@ func FuzzEdit(f *testing.F) {
 		"# x\r\n[environments.\"dev\"] # mine\r\nurl = 'https://a.example/'\r\n",
 		"default = \"default\"\nurl = \"\"\"\nhttps://x.example\"\"\"\n[environments.p]\nurl = \"https://p.example\"\n",
 		"url = \"\"\"https://x.example/a\\\n[environments.prod]\"\"\"\n[environments.prod]\nurl = \"https://p.example\"\n",
+		"\ufeff# bom\n[environments.x]\nurl = \"https://x.example\"\n",
 		"[environments]\ndev = { url = \"https://d.example\" }\nqa.url = \"https://q.example\"\n[environments.prod]\nurl = \"https://p.example\"\nread_only = true\n",
 	}
 	for _, s := range seeds {
