@@ -43,7 +43,10 @@ func sameAsClient(t *testing.T, raw string) {
 		t.Errorf("CheckURL(%q) = %q; the client's is %q", raw, got, c.BaseURL())
 	case err != nil && "biot: base URL: "+err.Error() != cerr.Error():
 		t.Errorf("CheckURL(%q) says %q; the client says %q", raw, err, cerr)
-	case err != nil && strings.Contains(err.Error(), "s3cret"):
+	case err != nil && strings.Contains(raw, "@") && strings.Contains(err.Error(), "s3cret"):
+		// Without an "@" nothing is a password to url.Parse: "//:s3cret"
+		// is a host and a port, which the error shows (the fuzzer's find,
+		// kept in testdata; the client's words are the same).
 		t.Errorf("CheckURL(%q) shows the password: %q", raw, err)
 	}
 }

@@ -49,9 +49,9 @@
 // none does, or a name names none, the error is typed so callers can act
 // on it: [*NoEnvironmentError] (errors.Is [ErrNoEnvironment]) lists the
 // environments there are; [*UnknownEnvironmentError] (errors.Is
-// [ErrUnknownEnvironment]) names the name and lists the known ones. The
-// command line exits 2 on either; the socket answers 404
-// unknown_environment on the second.
+// [ErrUnknownEnvironment]) names the name and lists the known ones. On
+// either the command line exits 2; on the second the socket is to answer
+// 404 unknown_environment.
 //
 // "run --url URL" and $BIOT_URL keep working as before: [Config.WithURL]
 // makes URL the environment "default", and the default.
@@ -62,8 +62,8 @@
 // remove NAME") change the file without a person editing it, and keep
 // what the person wrote: comments, order, blank lines, quoting, other
 // keys. They edit the text, not a re-encoding of it: Add appends a table;
-// Remove takes out exactly the lines of one table (and default = "NAME"
-// when it names it). Each edit is checked before it is written: the new
+// Remove takes out the lines of one table, with the comments that touch
+// it, and default = "NAME" when it names it. Each edit is checked before it is written: the new
 // text must parse, and say what the old one said plus the new environment,
 // or less the old one, and nothing else. An edit that fails the check is
 // refused with the file untouched; the person can still edit by hand. The
