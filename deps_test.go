@@ -20,8 +20,8 @@ type listed struct {
 // knows no tray and no session code (its types are its own: a program that
 // talks to the socket builds without the agent, its BioT client or
 // golang-jwt), assets know nothing of ours, the small packages shared
-// across those lines (bounded, dbusname, peercred) import nothing of ours,
-// and no production package pulls in the testing package, nor
+// across those lines (bounded, dbusname, peercred, config) import nothing
+// of ours, and no production package pulls in the testing package, nor
 // internal/testkit, the tests' shared helpers (which may import testing
 // because only tests import it).
 func TestImportRules(t *testing.T) {
@@ -82,6 +82,10 @@ func TestImportRules(t *testing.T) {
 			}
 		case path == "biot-agent/internal/peercred":
 			// Shared by ipc and doctor: a leaf.
+			forbid(t, path, p.Deps, "biot-agent/")
+		case path == "biot-agent/internal/config":
+			// Read by the command line, the agent's start and its socket:
+			// a leaf, which knows the BioT client's URL rule by a copy.
 			forbid(t, path, p.Deps, "biot-agent/")
 		}
 	}

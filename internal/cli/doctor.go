@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"biot-agent/agent/keyring"
+	"biot-agent/internal/config"
 	"biot-agent/internal/doctor"
 )
 
@@ -40,10 +41,10 @@ something hangs. Exit code 0 when no check failed (warnings do not count),
 			if len(args) > 0 {
 				return usagef("doctor takes no arguments")
 			}
-			cfgPath, _ := ConfigPath()
+			cfgPath, _ := config.Path()
 			r := doctor.Run(ctx, doctor.Options{
 				ConfigPath: cfgPath,
-				ResolveURL: func(ctx context.Context) (string, string, error) { return doctorURL(ctx, flagURL) },
+				ResolveURL: func(ctx context.Context) (string, string, error) { return doctorURL(ctx, flagURL, e.envName) },
 				Version:    Version(),
 			})
 			var err error
@@ -63,29 +64,34 @@ something hangs. Exit code 0 when no check failed (warnings do not count),
 	}
 }
 
-// doctorURL finds the BioT URL as runAgent does, and says where from. The
-// last session's URL comes from the session metadata file alone, never the
-// keyring; a file that cannot be read means there is none to find, as for
-// the agent.
-func doctorURL(_ context.Context, flagURL string) (url, source string, err error) {
+// doctorURL finds the BioT URL as runAgent does, and says where from; the
+// config file's is that of the environment config.Resolve picks for
+// envName (-e/--env). The last session's URL comes from the session
+// metadata file alone, never the keyring; a file that cannot be read means
+// there is none to find, as for the agent.
+func doctorURL(_ context.Context, flagURL, envName string) (url, source string, err error) {
 	if flagURL != "" {
 		return flagURL, "--url", nil
 	}
 	if u := os.Getenv("BIOT_URL"); u != "" {
 		return u, "BIOT_URL", nil
 	}
-	path, err := ConfigPath()
+	path, err := config.Path()
 	if err != nil {
 		return "", "", err
 	}
-	cfg, err := LoadConfig(path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		return "", "", err
 	}
-	if cfg.URL != "" {
-		return cfg.URL, path, nil
+	u, err := fileURL(cfg, envName)
+	if err != nil {
+		return "", "", err
 	}
-	u, err := keyring.LastBaseURL("")
+	if u != "" {
+		return u, path, nil
+	}
+	u, err = keyring.LastBaseURL("")
 	if err != nil || u == "" {
 		return "", "", nil
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"biot-agent/internal/config"
 	"biot-agent/ipc"
 )
 
@@ -40,6 +41,9 @@ func exitCode(err error) int {
 	var ce *childExit
 	if errors.As(err, &ce) {
 		return ce.code
+	}
+	if errors.Is(err, config.ErrNoEnvironment) || errors.Is(err, config.ErrUnknownEnvironment) {
+		return exitUsage // the command line did not say which environment
 	}
 	if errors.Is(err, ipc.ErrAgentNotRunning) {
 		return exitNotRunning

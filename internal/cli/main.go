@@ -40,7 +40,7 @@ type command struct {
 
 func commands() []*command {
 	return []*command{
-		runCmd(), demoCmd(), loginCmd(), logoutCmd(), statusCmd(), tokenCmd(), execCmd(), envCmd(),
+		runCmd(), demoCmd(), loginCmd(), logoutCmd(), statusCmd(), tokenCmd(), execCmd(), envCmd(), environmentsCmd(),
 		autostartCmd(), doctorCmd(), versionCmd(),
 	}
 }
@@ -119,7 +119,7 @@ usage: biot-agent <command> [flags]
 commands:
 `)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
 With no command, biot-agent runs the agent (as "biot-agent run").

@@ -16,6 +16,7 @@ import (
 	"biot-agent/agent/biot"
 	"biot-agent/agent/keyring"
 	"biot-agent/internal/autostart"
+	"biot-agent/internal/config"
 	"biot-agent/internal/localapi"
 	"biot-agent/ipc"
 	"biot-agent/tray"
@@ -86,7 +87,7 @@ type program struct {
 	fallback *keyring.Fallback // nil when the store is not the OS keyring's
 	agent    *agent.Agent
 	server   *ipc.Server
-	cfg      Config
+	cfg      config.Config
 	headless bool
 	ready    func(socket string)
 }
@@ -113,7 +114,10 @@ func build(ctx context.Context, log *slog.Logger, o runOptions) (p *program, err
 	}
 	// A URL given by the person is checked before the keyring is opened,
 	// so a typo is the one thing they read.
-	baseURL := configuredURL(o.url, cfg)
+	baseURL, err := configuredURL(o.url, cfg)
+	if err != nil {
+		return nil, err
+	}
 	var hc *http.Client
 	if o.roots != nil {
 		hc = biot.NewHTTPClient(o.roots)
@@ -228,7 +232,7 @@ func (p *program) face(ctx context.Context) error {
 	err := tray.Run(ctx, tray.Config{
 		Backend:      p.agent,
 		SignIn:       page.Start,
-		NotifyBefore: p.cfg.notifyBefore(),
+		NotifyBefore: p.cfg.HeadsUp(),
 		Autostart:    autostart.LoginItem{},
 		Logger:       p.log,
 	})
@@ -243,25 +247,26 @@ func (p *program) face(ctx context.Context) error {
 	return nil
 }
 
-// loadConfig reads config.toml from where ConfigPath says.
-func loadConfig() (Config, error) {
-	path, err := ConfigPath()
+// loadConfig reads config.toml from where config.Path says.
+func loadConfig() (config.Config, error) {
+	path, err := config.Path()
 	if err != nil {
-		return Config{}, err
+		return config.Config{}, err
 	}
-	return LoadConfig(path)
+	return config.Load(path)
 }
 
 // configuredURL finds the BioT URL the person gave: the flag, $BIOT_URL or
-// the config file; "" when none did.
-func configuredURL(flagURL string, cfg Config) string {
+// the environment config.Resolve picks from the config file; "" when none
+// did.
+func configuredURL(flagURL string, cfg config.Config) (string, error) {
 	if flagURL != "" {
-		return flagURL
+		return flagURL, nil
 	}
 	if u := os.Getenv("BIOT_URL"); u != "" {
-		return u
+		return u, nil
 	}
-	return cfg.URL
+	return fileURL(cfg, "")
 }
 
 // savedURL is the URL of the session saved last, when the person gave no
@@ -270,7 +275,7 @@ func savedURL() (string, error) {
 	if u, err := keyring.LastBaseURL(""); err == nil && u != "" {
 		return u, nil
 	}
-	path, err := ConfigPath()
+	path, err := config.Path()
 	if err != nil {
 		return "", err
 	}
