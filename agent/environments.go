@@ -339,3 +339,18 @@ func (e *Environments) publishLocked(ev Event) {
 		s.send(ev)
 	}
 }
+
+// Resume has every environment that nobody is signed in to look at its
+// stored session again (see [Agent.Resume]): for a store that could not be
+// read before, such as a keyring that appeared late.
+func (e *Environments) Resume(ctx context.Context) {
+	e.mu.Lock()
+	agents := make([]*Agent, 0, len(e.envs))
+	for _, n := range e.envs {
+		agents = append(agents, n.agent)
+	}
+	e.mu.Unlock()
+	for _, a := range agents {
+		_ = a.Resume(ctx)
+	}
+}

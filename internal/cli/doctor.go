@@ -3,9 +3,7 @@ package cli
 import (
 	"context"
 	"flag"
-	"os"
 
-	"biot-agent/agent/keyring"
 	"biot-agent/internal/config"
 	"biot-agent/internal/doctor"
 )
@@ -64,36 +62,25 @@ something hangs. Exit code 0 when no check failed (warnings do not count),
 	}
 }
 
-// doctorURL finds the BioT URL as runAgent does, and says where from; the
-// config file's is that of the environment config.Resolve picks for
-// envName (-e/--env). The last session's URL comes from the session
-// metadata file alone, never the keyring; a file that cannot be read means
-// there is none to find, as for the agent.
+// doctorURL finds the BioT URL of the environment envName (-e/--env, else
+// as config.Resolve picks) among those run would serve (see sources), and
+// says where it came from. Nothing configured at all is no URL, not an
+// error: the check then says what to do.
 func doctorURL(_ context.Context, flagURL, envName string) (url, source string, err error) {
-	if flagURL != "" {
-		return flagURL, "--url", nil
-	}
-	if u := os.Getenv("BIOT_URL"); u != "" {
-		return u, "BIOT_URL", nil
-	}
-	path, err := config.Path()
+	src, err := newSources(flagURL)
 	if err != nil {
 		return "", "", err
 	}
-	cfg, err := config.Load(path)
+	cfg, from, err := src.read()
 	if err != nil {
 		return "", "", err
 	}
-	u, err := fileURL(cfg, envName)
-	if err != nil {
-		return "", "", err
-	}
-	if u != "" {
-		return u, path, nil
-	}
-	u, err = keyring.LastBaseURL("")
-	if err != nil || u == "" {
+	if len(cfg.Environments) == 0 {
 		return "", "", nil
 	}
-	return u, "the last session", nil
+	e, err := cfg.Resolve(envName)
+	if err != nil {
+		return "", "", err
+	}
+	return e.URL, from[e.Name], nil
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -139,16 +138,4 @@ func removeEnvironment(w io.Writer, path, name string) error {
 		fmt.Fprintf(w, "It was the default: default = %q is gone too.\n", name)
 	}
 	return nil
-}
-
-// fileURL is the URL of the environment config.Resolve picks from the
-// config file (name, else $BIOT_ENV, else the default), "" when the file
-// has none.
-func fileURL(cfg config.Config, name string) (string, error) {
-	e, err := cfg.Resolve(name)
-	var none *config.NoEnvironmentError
-	if errors.As(err, &none) && len(none.Known) == 0 {
-		return "", nil
-	}
-	return e.URL, err
 }

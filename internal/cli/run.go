@@ -9,14 +9,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"biot-agent/agent"
 	"biot-agent/agent/biot"
 	"biot-agent/agent/keyring"
 	"biot-agent/internal/autostart"
-	"biot-agent/internal/config"
 	"biot-agent/internal/localapi"
 	"biot-agent/ipc"
 	"biot-agent/tray"
@@ -82,19 +80,21 @@ type program struct {
 	log      *slog.Logger
 	socket   string
 	listener net.Listener
-	baseURL  string
 	store    agent.Store
 	fallback *keyring.Fallback // nil when the store is not the OS keyring's
-	agent    *agent.Agent
+	envs     *agent.Environments
+	served   *served
 	server   *ipc.Server
-	cfg      config.Config
+	roots    *x509.CertPool // the demo's; nil: the system's
 	headless bool
 	ready    func(socket string)
 }
 
 // build makes the parts of the agent. The socket comes first: a second
-// agent stops there, before it touches the keyring or BioT.
-func build(ctx context.Context, log *slog.Logger, o runOptions) (p *program, err error) {
+// agent stops there, before it touches the keyring or BioT. With no
+// environment configured it starts all the same: the tray offers to add
+// one, and `biot-agent login --url` does from a terminal.
+func build(_ context.Context, log *slog.Logger, o runOptions) (p *program, err error) {
 	path, err := ipc.SocketPath()
 	if err != nil {
 		return nil, err
@@ -108,24 +108,18 @@ func build(ctx context.Context, log *slog.Logger, o runOptions) (p *program, err
 			l.Close()
 		}
 	}()
-	cfg, err := loadConfig()
+	// What the person configured is read before the keyring is opened, so
+	// a typo in a URL is the one thing they read.
+	src, err := newSources(o.url)
 	if err != nil {
 		return nil, err
 	}
-	// A URL given by the person is checked before the keyring is opened,
-	// so a typo is the one thing they read.
-	baseURL, err := configuredURL(o.url, cfg)
-	if err != nil {
+	if _, _, err := src.read(); err != nil {
 		return nil, err
 	}
 	var hc *http.Client
 	if o.roots != nil {
 		hc = biot.NewHTTPClient(o.roots)
-	}
-	if baseURL != "" {
-		if _, err := biot.New(baseURL, hc, Version()); err != nil {
-			return nil, usagef("%v", err)
-		}
 	}
 	// The keyring is asked in the background (store.go): a keyring that
 	// hangs must not keep the socket from answering.
@@ -134,29 +128,25 @@ func build(ctx context.Context, log *slog.Logger, o runOptions) (p *program, err
 	if store == nil {
 		store, fallback = openStore(log)
 	}
-	if baseURL == "" {
-		if baseURL, err = savedURL(); err != nil {
-			return nil, err
-		}
-	}
-	bc, err := biot.New(baseURL, hc, Version())
+	envs, err := agent.NewEnvironments(agent.Config{Store: store, Logger: log},
+		func(url string) (*biot.Client, error) { return biot.New(url, hc, Version()) })
 	if err != nil {
-		return nil, usagef("%v", err)
+		return nil, err
 	}
-	a, err := agent.New(agent.Config{Adopt: true, Client: bc, Store: store, Logger: log})
-	if err != nil {
+	sv := &served{src: src, envs: envs, log: log}
+	if err := sv.reload(); err != nil {
 		return nil, err
 	}
 	return &program{
 		log:      log,
 		socket:   path,
 		listener: l,
-		baseURL:  baseURL,
 		store:    store,
 		fallback: fallback,
-		agent:    a,
-		server:   &ipc.Server{Backend: localapi.One(a), Version: Version(), Logger: log},
-		cfg:      cfg,
+		envs:     envs,
+		served:   sv,
+		server:   &ipc.Server{Backend: localapi.New(envs), Version: Version(), Logger: log},
+		roots:    o.roots,
 		headless: o.headless,
 		ready:    o.ready,
 	}, nil
@@ -188,16 +178,20 @@ func (p *program) run(ctx context.Context) error {
 			startStore(gctx, p.fallback)
 		}
 		p.log.Info("session store ready", "store", p.store.Info().Kind)
-		_ = p.agent.Run(gctx) // ends with gctx
+		_ = p.envs.Run(gctx) // ends with gctx
+		return nil
+	})
+	g.Go(func() error {
+		p.served.watch(gctx)
 		return nil
 	})
 	if p.fallback != nil {
 		g.Go(func() error {
-			watchKeyring(gctx, p.fallback, p.agent, p.log)
+			watchKeyring(gctx, p.fallback, p.envs, p.log)
 			return nil
 		})
 	}
-	p.log.Info("biot-agent serving", "version", Version(), "socket", p.socket, "biot", p.baseURL)
+	p.log.Info("biot-agent serving", "version", Version(), "socket", p.socket, "environments", p.served.config().Names())
 	if p.ready != nil {
 		p.ready(p.socket)
 	}
@@ -227,14 +221,20 @@ func (p *program) face(ctx context.Context) error {
 		<-ctx.Done()
 		return nil
 	}
-	page := signin.New(p.agent, signin.Options{Logger: p.log})
+	page := signin.New(signin.Agents(p.envs), signin.Options{
+		Logger:         p.log,
+		AddEnvironment: p.served.add,
+		Roots:          p.roots,
+		Version:        Version(),
+	})
 	defer page.Close()
 	err := tray.Run(ctx, tray.Config{
-		Backend:      p.agent,
-		SignIn:       page.Start,
-		NotifyBefore: p.cfg.HeadsUp(),
-		Autostart:    autostart.LoginItem{},
-		Logger:       p.log,
+		Backend:        tray.Agents(p.envs),
+		SignIn:         page.Start,
+		AddEnvironment: page.StartAdd,
+		NotifyBefore:   p.served.config().HeadsUp(),
+		Autostart:      autostart.LoginItem{},
+		Logger:         p.log,
 	})
 	switch {
 	case errors.Is(err, tray.ErrQuit):
@@ -245,39 +245,4 @@ func (p *program) face(ctx context.Context) error {
 		<-ctx.Done()
 	}
 	return nil
-}
-
-// loadConfig reads config.toml from where config.Path says.
-func loadConfig() (config.Config, error) {
-	path, err := config.Path()
-	if err != nil {
-		return config.Config{}, err
-	}
-	return config.Load(path)
-}
-
-// configuredURL finds the BioT URL the person gave: the flag, $BIOT_URL or
-// the environment config.Resolve picks from the config file; "" when none
-// did.
-func configuredURL(flagURL string, cfg config.Config) (string, error) {
-	if flagURL != "" {
-		return flagURL, nil
-	}
-	if u := os.Getenv("BIOT_URL"); u != "" {
-		return u, nil
-	}
-	return fileURL(cfg, "")
-}
-
-// savedURL is the URL of the session saved last, when the person gave no
-// URL. It reads the session metadata file alone, never the keyring.
-func savedURL() (string, error) {
-	if u, err := keyring.LastBaseURL(""); err == nil && u != "" {
-		return u, nil
-	}
-	path, err := config.Path()
-	if err != nil {
-		return "", err
-	}
-	return "", usagef("no BioT URL: pass --url, set BIOT_URL, or put url = \"https://...\" in %s (or try: biot-agent demo)", path)
 }

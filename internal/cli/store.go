@@ -44,13 +44,13 @@ func startStore(ctx context.Context, store *keyring.Fallback) {
 // watchKeyring runs until ctx ends: each time a Secret Service appears on
 // the session bus, the store tries it, and, when it answers where it did
 // not before, the agent looks for a saved session if nobody is signed in.
-func watchKeyring(ctx context.Context, store *keyring.Fallback, a *agent.Agent, log *slog.Logger) {
+func watchKeyring(ctx context.Context, store *keyring.Fallback, envs *agent.Environments, log *slog.Logger) {
 	secretwatch.Run(ctx, log, func(ctx context.Context) {
 		rctx, cancel := context.WithTimeout(ctx, keyringTimeout)
 		back, err := store.Retry(rctx)
 		cancel()
 		if err == nil && back {
-			_ = a.Resume(ctx)
+			envs.Resume(ctx)
 		}
 	})
 }
