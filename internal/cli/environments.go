@@ -2,16 +2,21 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"biot-agent/internal/config"
+	"biot-agent/ipc"
 )
 
 func environmentsCmd() *command {
+	var asJSON bool
 	return &command{
 		name:    "environments",
 		summary: "list, add or remove the BioT environments of the config file",
@@ -21,7 +26,9 @@ func environmentsCmd() *command {
 environments, such as dev and dev-qa. They live in
 $XDG_CONFIG_HOME/biot-agent/config.toml as [environments.NAME] tables.
 
-  (nothing)          lists the environments: name, URL, default, read-only.
+  (nothing)          lists the environments: name, URL, who is signed in
+                     and the state (from the running agent), default,
+                     read-only. --json prints them for scripts.
   add NAME URL       adds an environment. URL is the "Rest API URL", such as
                      https://api.dev.acme.biot-med.com (http:// only for
                      localhost). A top-level url = "..." moves into
@@ -36,13 +43,16 @@ untouched. A running agent picks up the change.
 
 Commands act on the environment named by --env, else $BIOT_ENV, else the
 file's default = "NAME", else the one named "default", else the only one.`,
+		flags: func(fs *flag.FlagSet) {
+			fs.BoolVar(&asJSON, "json", false, "list the environments as JSON")
+		},
 		run: func(ctx context.Context, e *env, _ *flag.FlagSet, args []string) error {
 			path, err := config.Path()
 			if err != nil {
 				return err
 			}
 			if len(args) == 0 {
-				return listEnvironments(e, path)
+				return listEnvironments(ctx, e, path, asJSON)
 			}
 			switch sub := args[0]; sub {
 			case "add":
@@ -62,30 +72,87 @@ file's default = "NAME", else the one named "default", else the only one.`,
 	}
 }
 
-// listEnvironments prints the file's environments, one a line. The
-// agent's state of each is for a later version, which asks the agent.
-func listEnvironments(e *env, path string) error {
+// envLine is one environment in the list.
+type envLine struct {
+	Name     string    `json:"name"`
+	URL      string    `json:"url"`
+	Default  bool      `json:"default,omitempty"`
+	ReadOnly bool      `json:"readOnly,omitempty"`
+	State    ipc.State `json:"state,omitempty"` // "" when the agent is not running
+	Username string    `json:"username,omitempty"`
+}
+
+// listEnvironments prints the environments: those the running agent serves
+// (the file's, and --url's or $BIOT_URL's), with who is signed in and the
+// state; when no agent runs, the file's alone, without a state column.
+func listEnvironments(ctx context.Context, e *env, path string, asJSON bool) error {
 	cfg, err := config.Load(path)
 	if err != nil {
 		return err
 	}
-	if len(cfg.Environments) == 0 {
-		fmt.Fprintf(e.stderr, "No environments in %s. Add one: biot-agent environments add NAME URL\n", path)
+	c, err := e.client()
+	if err != nil {
+		return err
+	}
+	lines := map[string]*envLine{}
+	def := cfg.DefaultEnvironment()
+	for _, name := range cfg.Names() {
+		env := cfg.Environments[name]
+		lines[name] = &envLine{Name: name, URL: env.URL, ReadOnly: env.ReadOnly}
+	}
+	list, err := c.Environments(ctx)
+	running := err == nil
+	switch {
+	case running:
+		def = list.Default
+		for _, st := range list.Environments {
+			l := lines[st.Env]
+			if l == nil {
+				l = &envLine{Name: st.Env, URL: st.BaseURL}
+				lines[st.Env] = l
+			}
+			l.State, l.Username = st.State, st.Username
+		}
+	case !errors.Is(err, ipc.ErrAgentNotRunning):
+		return err
+	}
+	out := make([]envLine, 0, len(lines))
+	for _, l := range lines {
+		l.Default = l.Name == def
+		out = append(out, *l)
+	}
+	slices.SortFunc(out, func(a, b envLine) int { return strings.Compare(a.Name, b.Name) })
+	if asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	if len(out) == 0 {
+		fmt.Fprintf(e.stderr, "No environments in %s. Add one: biot-agent login --url URL -e NAME (or: biot-agent environments add NAME URL)\n", path)
 		return nil
 	}
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	def := cfg.DefaultEnvironment()
-	for _, name := range cfg.Names() {
-		env := cfg.Environments[name]
+	for _, l := range out {
 		var notes string
-		if name == def {
+		if l.Default {
 			notes = "default"
 		}
-		if env.ReadOnly {
+		if l.ReadOnly {
 			notes = join(notes, "read-only")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", name, env.URL, notes)
+		if !running {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", l.Name, l.URL, notes)
+			continue
+		}
+		state := stateWords[l.State]
+		if l.State == "" {
+			state = "not served yet"
+		}
+		if l.Username != "" {
+			state = l.Username + ", " + state
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Name, l.URL, state, notes)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
