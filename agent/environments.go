@@ -31,7 +31,7 @@ type Environments struct {
 	mu      sync.Mutex
 	envs    map[string]*environment
 	def     string          // the default environment's name, "" when there is none
-	ctx     context.Context // Run's: agents added later run under it; nil before Run
+	ctx     context.Context // Run's: agents added later run under it; nil before Run and once it ends
 	running sync.WaitGroup  // the agents' loops
 	latest  map[string]Event
 	subs    map[*subscriber]struct{}
@@ -184,6 +184,9 @@ func (e *Environments) Run(ctx context.Context) error {
 	}
 	e.mu.Unlock()
 	<-ctx.Done()
+	e.mu.Lock()
+	e.ctx = nil // no loop starts after this: the wait below is the last
+	e.mu.Unlock()
 	e.running.Wait()
 	return ctx.Err()
 }

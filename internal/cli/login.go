@@ -9,9 +9,12 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
+	"biot-agent/agent/biot"
+	"biot-agent/internal/config"
 	"biot-agent/ipc"
 )
 
@@ -20,15 +23,23 @@ func loginCmd() *command {
 		username      string
 		passwordStdin bool
 		codeStdin     bool
+		url           string
 	)
 	return &command{
 		name:    "login",
 		oneEnv:  true,
 		summary: "sign the running agent in to BioT",
-		usage:   "[--username U] [--password-stdin | --code-stdin]",
-		help: `Signs the running agent in. On a terminal it asks for what it needs: the
-username (unless --username), the password (not echoed) and, when BioT asks
-for one, the SMS code.
+		usage:   "[-e NAME] [--url URL] [--username U] [--password-stdin | --code-stdin]",
+		help: `Signs the running agent in to an environment (-e NAME, else $BIOT_ENV,
+else the default). On a terminal it asks for what it needs: the username
+(unless --username), the password (not echoed) and, when BioT asks for one,
+the SMS code.
+
+With --url, the environment is added first (to the config file, under
+-e NAME, else "default"), once its URL checks out: https, a certificate the
+system trusts, BioT's health check answering. That is the way to the first
+environment from a terminal:
+  biot-agent login --url https://api.dev.acme.biot-med.com -e dev
 
 Without a terminal, pipe the password in, as with "docker login":
   printf %s "$PASSWORD" | biot-agent login --username ana@example.com --password-stdin
@@ -41,6 +52,7 @@ is never retried on its own: BioT locks an account after repeated failures.`,
 			fs.StringVar(&username, "username", "", "the BioT `username` (e-mail)")
 			fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password from standard input")
 			fs.BoolVar(&codeStdin, "code-stdin", false, "read the SMS code of a pending sign-in from standard input")
+			fs.StringVar(&url, "url", "", "add the environment at this BioT `URL` first (its Rest API URL)")
 		},
 		run: func(ctx context.Context, e *env, _ *flag.FlagSet, args []string) error {
 			if len(args) > 0 {
@@ -52,6 +64,14 @@ is never retried on its own: BioT locks an account after repeated failures.`,
 			c, err := e.client()
 			if err != nil {
 				return err
+			}
+			if url != "" {
+				if c.Env == "" {
+					c.Env = config.DefaultName
+				}
+				if err := addForLogin(ctx, e, c, url); err != nil {
+					return err
+				}
 			}
 			if codeStdin {
 				code, err := readSecret(e.stdin)
@@ -115,6 +135,79 @@ is never retried on its own: BioT locks an account after repeated failures.`,
 	}
 }
 
+// addForLogin makes sure the running agent serves the environment c.Env at
+// rawURL: one already configured there is used as it is; a new one is
+// checked (https, a trusted certificate, BioT's health check), written to
+// the config file, and waited for until the agent serves it.
+func addForLogin(ctx context.Context, e *env, c *ipc.Client, rawURL string) error {
+	url, err := config.CheckURL(rawURL)
+	if err != nil {
+		return usagef("--url: %v", err)
+	}
+	path, err := config.Path()
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return err
+	}
+	if cur, ok := cfg.Environments[c.Env]; ok {
+		if cur.URL != url {
+			return usagef("the environment %s is already configured, at %s; pick another name with -e NAME", c.Env, cur.URL)
+		}
+	} else {
+		if err := checkBioT(ctx, url); err != nil {
+			return err
+		}
+		if _, err := config.Add(path, c.Env, url); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "Added the environment %s (%s) to %s.\n", c.Env, url, path)
+	}
+	return awaitEnvironment(ctx, c)
+}
+
+// checkBioT checks that url is a BioT that answers: over HTTPS with a
+// certificate the system trusts, its health check answering.
+func checkBioT(ctx context.Context, url string) error {
+	bc, err := biot.New(url, nil, Version())
+	if err != nil {
+		return usagef("--url: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if _, err := bc.Health(ctx); err != nil {
+		return fmt.Errorf("%s does not answer as BioT does: %w", url, err)
+	}
+	return nil
+}
+
+// awaitEnvironment waits, for at most 10 s, until the agent serves the
+// environment c.Env: it reads the config file when the file changes.
+func awaitEnvironment(ctx context.Context, c *ipc.Client) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		list, err := c.Environments(ctx)
+		if err != nil {
+			return err
+		}
+		for _, st := range list.Environments {
+			if st.Env == c.Env {
+				return nil
+			}
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return fmt.Errorf("the agent does not serve the environment %s 10 s after it was added to the config file: is it watching another file?", c.Env)
+		}
+	}
+}
+
 // finish reports a finished sign-in: who is signed in, or why not.
 func finish(ctx context.Context, e *env, c *ipc.Client, err error) error {
 	if err != nil {
@@ -124,7 +217,7 @@ func finish(ctx context.Context, e *env, c *ipc.Client, err error) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "Signed in as %s to %s.\n", st.Username, st.BaseURL)
+	fmt.Fprintf(e.stderr, "Signed in as %s to %s (%s).\n", st.Username, st.Env, st.BaseURL)
 	return nil
 }
 
