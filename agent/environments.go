@@ -34,7 +34,7 @@ type Environments struct {
 	ctx     context.Context // Run's: agents added later run under it; nil before Run and once it ends
 	running sync.WaitGroup  // the agents' loops
 	latest  map[string]Event
-	subs    map[*subscriber]struct{}
+	subs    map[*envSubscriber]struct{}
 	seq     uint64
 }
 
@@ -61,7 +61,7 @@ func NewEnvironments(base Config, newClient func(url string) (*biot.Client, erro
 		newClient: newClient,
 		envs:      map[string]*environment{},
 		latest:    map[string]Event{},
-		subs:      map[*subscriber]struct{}{},
+		subs:      map[*envSubscriber]struct{}{},
 	}, nil
 }
 
@@ -293,12 +293,14 @@ func (e *Environments) Statuses() []Status {
 // that ends the subscription and closes the channel. The first events are
 // each environment's status at the moment of subscribing, by name; then one
 // follows per change of any of them, and one with Removed set when an
-// environment is no longer configured. A slow reader loses the oldest
-// events, never the latest.
+// environment is no longer configured. A reader that falls behind misses
+// intermediate events of an environment, never an environment's latest:
+// what waits for it is each environment's newest event, in the order the
+// environments changed.
 func (e *Environments) Subscribe() (<-chan Event, func()) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s := &subscriber{ch: make(chan Event, max(subscriberBuffer, 2*len(e.latest)))}
+	s := newEnvSubscriber()
 	names := make([]string, 0, len(e.latest))
 	for name := range e.latest {
 		names = append(names, name)
@@ -307,17 +309,94 @@ func (e *Environments) Subscribe() (<-chan Event, func()) {
 	for _, name := range names {
 		ev := e.latest[name]
 		ev.Seq = e.seq
-		s.ch <- ev
+		s.push(ev)
 	}
 	e.subs[s] = struct{}{}
-	return s.ch, func() {
+	return s.out, func() {
 		e.mu.Lock()
-		defer e.mu.Unlock()
-		if _, ok := e.subs[s]; ok {
-			delete(e.subs, s)
-			close(s.ch)
+		_, ok := e.subs[s]
+		delete(e.subs, s)
+		e.mu.Unlock()
+		if ok {
+			s.close()
 		}
 	}
+}
+
+// envSubscriber holds, for a reader of the set's events, each
+// environment's newest event not yet delivered, and delivers them in the
+// order the environments changed, from a goroutine of its own: a push never
+// blocks, and a slow reader never loses an environment.
+type envSubscriber struct {
+	out  chan Event
+	wake chan struct{} // something is pending
+	done chan struct{} // closed by close
+	gone chan struct{} // closed once the pump has closed out
+
+	mu      sync.Mutex
+	pending map[string]Event
+	order   []string
+}
+
+func newEnvSubscriber() *envSubscriber {
+	s := &envSubscriber{
+		out:     make(chan Event),
+		wake:    make(chan struct{}, 1),
+		done:    make(chan struct{}),
+		gone:    make(chan struct{}),
+		pending: map[string]Event{},
+	}
+	go s.pump()
+	return s
+}
+
+// push queues ev, replacing an undelivered event of its environment.
+func (s *envSubscriber) push(ev Event) {
+	s.mu.Lock()
+	env := ev.Status.Env
+	if _, ok := s.pending[env]; !ok {
+		s.order = append(s.order, env)
+	}
+	s.pending[env] = ev
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// pump delivers what is pending until close.
+func (s *envSubscriber) pump() {
+	defer close(s.gone)
+	defer close(s.out)
+	for {
+		s.mu.Lock()
+		if len(s.order) == 0 {
+			s.mu.Unlock()
+			select {
+			case <-s.wake:
+				continue
+			case <-s.done:
+				return
+			}
+		}
+		env := s.order[0]
+		s.order = s.order[1:]
+		ev := s.pending[env]
+		delete(s.pending, env)
+		s.mu.Unlock()
+		select {
+		case s.out <- ev:
+		case <-s.done:
+			return
+		}
+	}
+}
+
+// close ends the pump; the reader's channel closes.
+func (s *envSubscriber) close() {
+	close(s.done)
+	<-s.gone
 }
 
 // observe takes an event of a's, published with a's lock held: it never
@@ -333,13 +412,13 @@ func (e *Environments) observe(a *Agent, ev Event) {
 	e.publishLocked(ev)
 }
 
-// publishLocked numbers ev in the set's own sequence and sends it to every
+// publishLocked numbers ev in the set's own sequence and hands it to every
 // subscriber, never blocking. Called with e.mu held.
 func (e *Environments) publishLocked(ev Event) {
 	e.seq++
 	ev.Seq = e.seq
 	for s := range e.subs {
-		s.send(ev)
+		s.push(ev)
 	}
 }
 

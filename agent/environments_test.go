@@ -306,3 +306,49 @@ func waitEnvEvent(t *testing.T, events <-chan agent.Event, cond func(agent.Event
 		}
 	}
 }
+
+// A reader that falls behind (a tray whose loop was busy) misses steps, but
+// never an environment's newest event, nor that one was removed.
+func TestASlowReaderKeepsEveryEnvironmentsLatest(t *testing.T) {
+	sim := newSim(t, biotsim.Config{})
+	var envs []agent.Env
+	for i := range 5 {
+		envs = append(envs, agent.Env{Name: fmt.Sprintf("env%d", i), URL: sim.URL()})
+	}
+	h := startEnvs(t, nil, []*biotsim.Server{sim}, envs, "")
+	events, cancel := h.envs.Subscribe()
+	defer cancel()
+
+	for range 10 { // far more changes than a reader's buffer held before
+		for _, v := range envs {
+			h.login(v.Name, user, password)
+			if err := h.get(v.Name).Logout(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	h.login("env3", user, password)
+	if err := h.envs.Set(envs[1:], ""); err != nil { // env0 goes
+		t.Fatal(err)
+	}
+
+	want := map[string]func(agent.Event) bool{
+		"env0": func(ev agent.Event) bool { return ev.Removed },
+		"env3": func(ev agent.Event) bool { return ev.Status.State == agent.StateSignedIn },
+	}
+	last := map[string]agent.Event{}
+	deadline := time.After(10 * time.Second)
+	for len(last) < 5 || !want["env0"](last["env0"]) || !want["env3"](last["env3"]) {
+		select {
+		case ev := <-events:
+			last[ev.Status.Env] = ev
+		case <-deadline:
+			t.Fatalf("after a slow read, the newest events are %+v", last)
+		}
+	}
+	for _, name := range []string{"env1", "env2", "env4"} {
+		if st := last[name].Status.State; st != agent.StateSignedOut || last[name].Removed {
+			t.Errorf("%s's newest event says %s (removed %v), want signed_out", name, st, last[name].Removed)
+		}
+	}
+}
