@@ -15,11 +15,13 @@
 #   tray-needs-login.png     the end of the panel, light and dark theme,
 #                            three times its size
 #   menu-signed-in.png menu-offline.png
-#                            the menu, opened by a click on the icon
+#                            the menu, opened by a click on the icon, with
+#                            two environments (dev and prod)
 #   signin-page.png          the page that "Sign in…" opened (chromium)
-#   signin-code.png signin-error.png
-#                            the SMS code step and a refused password, from
-#                            tray/signin's browser test
+#   signin-code.png signin-error.png signin-add.png
+#                            the SMS code step, a refused password and the
+#                            first run's "Add a BioT environment" page, from
+#                            tray/signin's browser tests
 #   notification.png         "Sign-in needed" as dunst shows it
 #
 # Needs (Debian): xvfb xauth dbus gnome-keyring xfce4-panel dunst xdotool
@@ -248,7 +250,12 @@ cat >"$work/browser" <<EOF
 printf '%s\n' "\$1" >>"$work/pages"
 EOF
 chmod +x "$work/browser"
-BROWSER=$work/browser biot-agent run --url "$url" >"$work/agent.log" 2>&1 &
+# Two environments on the simulator, one account each; dev is the default,
+# which the commands below act on unless they say -e prod.
+mkdir -p "$work/config/biot-agent"
+printf 'default = "dev"\n\n[environments.dev]\nurl = "%s"\n\n[environments.prod]\nurl = "%s"\n' \
+	"$url" "$url" >"$work/config/biot-agent/config.toml"
+BROWSER=$work/browser biot-agent run >"$work/agent.log" 2>&1 &
 keep $!
 state() { biot-agent status --json 2>/dev/null | sed -n 's/.*"state": *"\([a-z_]*\)".*/\1/p'; }
 serving() { [ -n "$(state)" ]; }
@@ -339,6 +346,7 @@ card "$work/page.png" "$out/signin-page.png"
 
 say "signed in"
 printf %s demo-password | biot-agent login --username demo@example.com --password-stdin
+printf %s demo-password | biot-agent login -e prod --username qa@example.com --password-stdin
 await signed_in
 panel "$work/light-signed-in.png"
 menu "$out/menu-signed-in.png"
@@ -385,9 +393,9 @@ done
 
 say "the sign-in page's other steps (tray/signin's browser test)"
 shots=$work/signin-shots
-BIOT_AGENT_SCREENSHOTS=$shots go test -count=1 -run '^TestBrowserSignIn$' ./tray/signin >"$work/signin-test.log" 2>&1 ||
+BIOT_AGENT_SCREENSHOTS=$shots go test -count=1 -run '^(TestBrowserSignIn|TestBrowserAddEnvironment)$' ./tray/signin >"$work/signin-test.log" 2>&1 ||
 	{ cat "$work/signin-test.log" >&2; fail "the browser test failed"; }
-for f in signin-code.png signin-error.png; do
+for f in signin-code.png signin-error.png signin-add.png; do
 	card "$shots/$f" "$out/$f"
 done
 

@@ -15,8 +15,9 @@
 //	revoke USER     BioT ends USER's sessions (the agent needs a sign-in)
 //	sms USER        prints the last SMS code sent to USER, then "ok"
 //
-// It stops when stdin ends. The accounts are the demo's:
-// demo@example.com and mfa@example.com (SMS), password demo-password.
+// It stops when stdin ends. The accounts are the demo's,
+// demo@example.com and mfa@example.com (SMS), and qa@example.com, all with
+// the password demo-password.
 package main
 
 import (
@@ -43,6 +44,7 @@ func main() {
 		RefreshTTL: 8 * time.Hour,
 		Users: []biotsim.User{
 			{Username: "demo@example.com", Password: "demo-password"},
+			{Username: "qa@example.com", Password: "demo-password"},
 			{Username: "mfa@example.com", Password: "demo-password", MFAPhone: "+15555550100"},
 		},
 	})

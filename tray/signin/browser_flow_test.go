@@ -124,7 +124,7 @@ func TestBrowserAddEnvironment(t *testing.T) {
 	wantText(t, ctx, "h1", "Add a BioT environment")
 	// The URL field has the focus: type, Tab to the name, Enter sends.
 	do(t, ctx, "type", chromedp.KeyEvent(untrusted.URL()+"\tdev"))
-	screenshot(t, ctx, shots, "signin-add.png", false)
+	screenshot(t, ctx, shots, "signin-add.png", true)
 	do(t, ctx, "send", chromedp.KeyEvent("\r"), chromedp.WaitVisible(css(".problem")))
 	wantText(t, ctx, ".problem", "The certificate of "+hostOf(untrusted.URL())+" is not trusted")
 	screenshot(t, ctx, shots, "signin-add-error.png", false)
