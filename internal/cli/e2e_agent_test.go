@@ -57,7 +57,10 @@ func (a *agentProc) waitReady() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		_, err := a.client.Status(ctx)
 		cancel()
-		if err == nil {
+		// An error of the agent's own (no environment is the default, or
+		// none is configured yet) is an answer too.
+		var ie *ipc.Error
+		if err == nil || errors.As(err, &ie) {
 			return
 		}
 		select {

@@ -121,11 +121,6 @@ func TestRunRefusesABadURLOrConfig(t *testing.T) {
 			code:   1,
 			want:   []string{"config.toml", "unknown key", "colour"},
 		},
-		{
-			name: "no URL anywhere says where to put one",
-			code: 2,
-			want: []string{"--url", "BIOT_URL", "config.toml", "biot-agent demo"},
-		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,6 +140,39 @@ func TestRunRefusesABadURLOrConfig(t *testing.T) {
 				t.Errorf("a refused run left its socket behind (%v)", err)
 			}
 		})
+	}
+}
+
+// TestRunWithNothingConfiguredServesAndSaysWhatToDo is the first run: the
+// desktop starts the agent at login for a person who has configured
+// nothing yet. It starts all the same and its socket answers; every
+// command that needs an environment exits 2 saying there is none yet and
+// how to add one, and status --all lists none.
+func TestRunWithNothingConfiguredServesAndSaysWhatToDo(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, worldOptions{})
+	a := w.startAgentWith(w.env, "run", "--headless")
+	if list, err := a.client.Environments(w.ctx()); err != nil || len(list.Environments) != 0 {
+		t.Fatalf("the agent with nothing configured lists %+v (%v), want no environment", list, err)
+	}
+	for _, args := range [][]string{{"status"}, {"status", "--json"}, {"token"}} {
+		what := strings.Join(args, " ")
+		res := w.run("", args...)
+		wantExit(t, res, 2, what)
+		wantOneLine(t, res.stderr, what, "no BioT environment", "biot-agent login --url")
+		if res.stdout != "" {
+			t.Errorf("%s printed %q on stdout, want nothing", what, res.stdout)
+		}
+	}
+	res := w.run("", "status", "--all")
+	wantExit(t, res, 3, "status --all") // as signed out: nobody is signed in anywhere
+	for _, want := range []string{"No environment yet", "biot-agent login --url"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("status --all printed %q, want it to say %q", res.stdout, want)
+		}
+	}
+	if sts, _ := w.statusAll(); len(sts) != 0 {
+		t.Errorf("status --all --json printed %+v, want an empty array", sts)
 	}
 }
 
