@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -30,7 +31,10 @@ func TestCommandsActOnTheEnvironmentThePrecedencePicks(t *testing.T) {
 		pick string   // the environment it must act on; "" for a refusal
 		says []string // what a refusal must say
 	}
-	dev, prod := func(w *world) envSection { return envSection{"dev", w.sim.URL()} }, func(w *world) envSection { return envSection{"prod", w.sim.URL()} }
+	// Both environments are on one BioT: what tells them apart is which
+	// one is signed in.
+	dev := func(w *world) envSection { return envSection{"dev", w.sim.URL()} }
+	prod := func(w *world) envSection { return envSection{"prod", w.sim.URL()} }
 	for _, file := range []struct {
 		name   string
 		config func(w *world) string
@@ -83,7 +87,9 @@ func TestCommandsActOnTheEnvironmentThePrecedencePicks(t *testing.T) {
 						args := append(append([]string{name}, r.args...), extra...)
 						return w.start(env, stdin, args...).wait()
 					}
-					what := func(name string) string { return fmt.Sprintf("%s %s %s", strings.Join(r.env, " "), name, strings.Join(r.args, " ")) }
+					what := func(name string) string { // as a person types it
+						return strings.Join(slices.Concat(r.env, []string{"biot-agent", name}, r.args), " ")
+					}
 					logins := w.sim.Stats().ByPath[biotsim.PathLogin]
 
 					login := cmd(anaPW, "login", "--username", ana, "--password-stdin")
