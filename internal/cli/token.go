@@ -64,11 +64,13 @@ func execCmd() *command {
 	return &command{
 		name:    "exec",
 		oneEnv:  true,
-		summary: "run a command with BIOT_TOKEN and BIOT_API_URL set",
+		summary: "run a command with BIOT_TOKEN, BIOT_API_URL and BIOT_ENV set",
 		usage:   "[--min-valid D] [--wait D] [--] COMMAND [ARGS...]",
-		help: `Runs COMMAND with the current access token in BIOT_TOKEN and the BioT
-URL in BIOT_API_URL, and exits with its exit code. The token is fetched once,
-at the start: for long jobs, ask the agent again (biot-agent token) instead.`,
+		help: `Runs COMMAND with the current access token in BIOT_TOKEN, the BioT URL
+in BIOT_API_URL and the environment's name in BIOT_ENV (so that the
+command's own biot-agent calls act there too), and exits with its exit
+code. The token is fetched once, at the start: for long jobs, ask the
+agent again (biot-agent token) instead.`,
 		flags: o.register,
 		run: func(ctx context.Context, e *env, _ *flag.FlagSet, args []string) error {
 			if len(args) == 0 {
@@ -77,6 +79,16 @@ at the start: for long jobs, ask the agent again (biot-agent token) instead.`,
 			c, err := e.client()
 			if err != nil {
 				return err
+			}
+			if c.Env == "" {
+				// The agent's default, by name: the child gets it in
+				// BIOT_ENV, so its own calls act where its token is from
+				// even if the default changes while it runs.
+				st, err := c.Status(ctx)
+				if err != nil {
+					return err
+				}
+				c.Env = st.Env
 			}
 			tok, err := c.Token(ctx, o.options())
 			if err != nil {
