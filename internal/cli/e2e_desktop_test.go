@@ -64,7 +64,6 @@ func TestDesktopSignInNotifyAndSignOut(t *testing.T) {
 	// calls of the whole test.
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	env := hostOf(t, w.sim.URL())
 
 	step("no tray host yet")
 	// The agent starts before the panel: it says so once, serves anyway,
@@ -72,7 +71,7 @@ func TestDesktopSignInNotifyAndSignOut(t *testing.T) {
 	if err := d.watcher.Release(ctx); err != nil {
 		t.Fatal(err)
 	}
-	a := w.startTrayAgent(d)
+	a := w.startTrayAgent(d, "run", "--url", w.sim.URL()) // the environment "default"
 	const noHost = "no tray icon: nothing on this desktop shows tray icons"
 	waitFor(t, desktopWait, "the agent to say there is no tray", func() bool { return strings.Contains(a.stderr.String(), noHost) })
 	if err := d.watcher.Acquire(ctx); err != nil {
@@ -80,13 +79,15 @@ func TestDesktopSignInNotifyAndSignOut(t *testing.T) {
 	}
 
 	step("signed out")
-	// Signed out: the icon registers and the menu offers "Sign in…".
+	// Signed out: the icon registers and the menu's one section, the
+	// environment's, offers "Sign in…".
 	it := d.item(t, ctx)
-	p := d.waitShown(t, ctx, it, assets.SignedOut, []menuLine{
-		{"Signed out", false}, {"Sign in…", true}, {"Sign out", false},
-		{"Copy access token", false}, {"Start at login", true}, {"Quit", true}})
-	if p.ToolTip != "BioT: "+env+" · signed out" {
-		t.Errorf("the tooltip says %q, want %q", p.ToolTip, "BioT: "+env+" · signed out")
+	signedOutMenu := []menuLine{
+		{"default · signed out", false}, {"Sign in…", true}, {"Sign out", false}, {"Copy access token", false},
+		{"Add a BioT environment…", true}, {"Start at login", true}, {"Quit", true}}
+	p := d.waitShown(t, ctx, it, assets.SignedOut, signedOutMenu)
+	if p.ToolTip != "BioT: default · signed out" {
+		t.Errorf("the tooltip says %q, want %q", p.ToolTip, "BioT: default · signed out")
 	}
 
 	step("sign in with MFA")
@@ -98,16 +99,16 @@ func TestDesktopSignInNotifyAndSignOut(t *testing.T) {
 	signedInMenu := func(who string) []menuLine {
 		// "Sign in…" stays on offer: the session ends within the heads-up
 		// lead.
-		return []menuLine{{"Signed in as " + who + " · " + env, false}, {"Sign in…", true}, {"Sign out", true},
-			{"Copy access token", true}, {"Start at login", true}, {"Quit", true}}
+		return []menuLine{{"default · " + who + " · signed in until " + hhmm, false}, {"Sign in…", true}, {"Sign out", true},
+			{"Copy access token", true}, {"Add a BioT environment…", true}, {"Start at login", true}, {"Quit", true}}
 	}
 	p = d.waitShown(t, ctx, it, assets.SignedIn, signedInMenu(bo))
-	if !strings.HasPrefix(p.ToolTip, "BioT: "+bo+" · "+env+" · signed in until ") {
-		t.Errorf("the tooltip says %q, want who, where and until when", p.ToolTip)
+	if !strings.HasPrefix(p.ToolTip, "BioT: default · "+bo+" · signed in until ") {
+		t.Errorf("the tooltip says %q, want where, who and until when", p.ToolTip)
 	}
-	headsUp := d.nextNote(t, ctx, "BioT session ends soon")
-	if !strings.Contains(headsUp.Body, "Sign in again to keep working.") {
-		t.Errorf("the heads-up says %q", headsUp.Body)
+	headsUp := d.nextNote(t, ctx, "BioT session ends soon: default")
+	if !strings.Contains(headsUp.Body, bo+" in default") || !strings.Contains(headsUp.Body, "Sign in again to keep working.") {
+		t.Errorf("the heads-up says %q, want whose session where, and what to do", headsUp.Body)
 	}
 	if n := len(d.keyringItems(t, w)); n != 1 {
 		t.Errorf("the keyring holds %d items after sign-in, want 1", n)
@@ -120,19 +121,19 @@ func TestDesktopSignInNotifyAndSignOut(t *testing.T) {
 	// notification, not one per request.
 	w.sim.RevokeRefreshTokens(bo)
 	loop := w.tokenLoopUntilRefused(15)
-	n := d.nextNote(t, ctx, "Sign-in needed for BioT")
-	if label, ok := n.ActionLabel("sign-in"); !ok || label != "Sign in" {
-		t.Errorf("the notification's actions are %q, want a \"Sign in\" button with key sign-in", n.Actions)
+	n := d.nextNote(t, ctx, "Sign-in needed: default")
+	if label, ok := n.ActionLabel("sign-in:default"); !ok || label != "Sign in" || len(n.Actions) != 2 {
+		t.Errorf("the notification's actions are %q, want one \"Sign in\" button with key sign-in:default", n.Actions)
 	}
 	d.waitShown(t, ctx, it, assets.NeedsLogin, []menuLine{
-		{"Sign-in needed", false}, {"Sign in…", true}, {"Sign out", true},
-		{"Copy access token", false}, {"Start at login", true}, {"Quit", true}})
+		{"default · " + bo + " · sign-in needed", false}, {"Sign in…", true}, {"Sign out", true}, {"Copy access token", false},
+		{"Add a BioT environment…", true}, {"Start at login", true}, {"Quit", true}})
 	res := loop.wait()
 	wantExit(t, res, 0, "the token loop")
 	if codes := strings.Join(strings.Fields(res.stdout), " "); !regexp.MustCompile(`^(0 )*3( 3){14}$`).MatchString(codes) {
 		t.Errorf("the token loop's exit codes were %s, want 0s, then 15 times 3", codes)
 	}
-	d.wantNotes(t, "BioT session ends soon", "Sign-in needed for BioT")
+	d.wantNotes(t, "BioT session ends soon: default", "Sign-in needed: default")
 
 	step("the notification's Sign in")
 	// A script that waits for the sign-in, then the notification's button.
@@ -140,10 +141,10 @@ func TestDesktopSignInNotifyAndSignOut(t *testing.T) {
 	// program's notification must open nothing.
 	waiting := w.start(w.env, "", "token", "--wait", "40s")
 	waitConnected(t, waiting)
-	if err := d.notes.InvokeAction(n.ID+100, "sign-in"); err != nil {
+	if err := d.notes.InvokeAction(n.ID+100, "sign-in:default"); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.notes.InvokeAction(n.ID, "sign-in"); err != nil {
+	if err := d.notes.InvokeAction(n.ID, "sign-in:default"); err != nil {
 		t.Fatal(err)
 	}
 	page = d.page(t, w)
@@ -153,7 +154,7 @@ func TestDesktopSignInNotifyAndSignOut(t *testing.T) {
 	wantExit(t, res, 0, "token --wait")
 	w.wantSelf(strings.TrimSpace(res.stdout), ana)
 	d.waitShown(t, ctx, it, assets.SignedIn, signedInMenu(ana))
-	d.nextNote(t, ctx, "BioT session ends soon") // a new session, a new heads-up
+	d.nextNote(t, ctx, "BioT session ends soon: default") // a new session, a new heads-up
 	d.refreshTokenFromKeyring(t, w, ana)
 	select {
 	case u := <-d.pages:
@@ -186,9 +187,7 @@ func TestDesktopSignInNotifyAndSignOut(t *testing.T) {
 	// "Sign out": scripts hear signed_out, the keyring item is gone, and no
 	// notification comes for what the person did themselves.
 	d.click(t, ctx, it, "Sign out")
-	d.waitShown(t, ctx, it, assets.SignedOut, []menuLine{
-		{"Signed out", false}, {"Sign in…", true}, {"Sign out", false},
-		{"Copy access token", false}, {"Start at login", true}, {"Quit", true}})
+	d.waitShown(t, ctx, it, assets.SignedOut, signedOutMenu)
 	res = w.run("", "token")
 	wantExit(t, res, 3, "token after Sign out")
 	wantOneLine(t, res.stderr, "token after Sign out", "not signed in")
@@ -199,7 +198,7 @@ func TestDesktopSignInNotifyAndSignOut(t *testing.T) {
 	// tells BioT.
 	waitFor(t, desktopWait, "the keyring item to go after Sign out", func() bool { return len(d.keyringItems(t, w)) == 0 })
 	waitFor(t, desktopWait, "BioT to hear of the sign-out", func() bool { return w.sim.Stats().Logouts == 1 })
-	d.wantNotes(t, "BioT session ends soon", "Sign-in needed for BioT", "BioT session ends soon")
+	d.wantNotes(t, "BioT session ends soon: default", "Sign-in needed: default", "BioT session ends soon: default")
 	a.stop()
 	if n := strings.Count(a.stderr.String(), noHost); n != 1 {
 		t.Errorf("the agent said %d times that there is no tray, want once", n)
@@ -246,15 +245,14 @@ func newTrayDesktop(t *testing.T, w *world) *trayDesktop {
 }
 
 // startTrayAgent points the world at the test's desktop (its bus and
-// browser, for every command from now on) and starts "biot-agent run --url
-// <simulator>" there, with the tray; Cleanup stops it.
-func (w *world) startTrayAgent(d *trayDesktop) *agentProc {
+// browser, for every command from now on) and starts biot-agent with args
+// ("run", and what it is to serve) there, with the tray; Cleanup stops it.
+func (w *world) startTrayAgent(d *trayDesktop, args ...string) *agentProc {
 	w.t.Helper()
 	w.env = w.with(
 		"DBUS_SESSION_BUS_ADDRESS="+d.bus.Address, // the later one wins
 		"BROWSER="+d.browser,
 	)
-	args := []string{"run", "--url", w.sim.URL()}
 	a := &agentProc{
 		proc:   w.startCmd("biot-agent "+strings.Join(args, " "), exec.Command(trayBinary(w.t), args...), w.env, ""),
 		client: ipc.NewClient(w.socket()),
@@ -358,7 +356,7 @@ func (d *trayDesktop) waitShown(t *testing.T, ctx context.Context, it *desktopte
 				return err.Error()
 			}
 			got := desktoptest.MenuLines[menuLine](m)
-			if icon := p.ShownIcon(assets.States, statePNG); icon != state || fmt.Sprint(got) != fmt.Sprint(want) {
+			if icon := p.ShownIcon(assets.States, statePNG); icon != state || !menuMatches(got, want) {
 				return fmt.Sprintf("icon %q, menu %v", icon, got)
 			}
 			return ""
@@ -372,6 +370,57 @@ func (d *trayDesktop) waitShown(t *testing.T, ctx context.Context, it *desktopte
 		case <-tick.C:
 		}
 	}
+}
+
+// hhmm in a wanted menu line stands for the time of day the tray shows
+// there ("14:05", or "Mon 7 Dec 14:05" when not today), which moves with
+// every refresh.
+const hhmm = "HH:MM"
+
+// menuMatches reports whether the menu reads want, hhmm standing for any
+// time of day.
+func menuMatches(got, want []menuLine) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i, w := range want {
+		pattern := "^" + strings.ReplaceAll(regexp.QuoteMeta(w.Label), hhmm, `(\w{3} \d{1,2} \w{3} )?\d\d:\d\d`) + "$"
+		if got[i].Enabled != w.Enabled || !regexp.MustCompile(pattern).MatchString(got[i].Label) {
+			return false
+		}
+	}
+	return true
+}
+
+// clickIn picks the item labelled label in env's section of the menu (the
+// lines from the one that starts with env's name to the next section), as
+// a person does.
+func (d *trayDesktop) clickIn(t *testing.T, ctx context.Context, it *desktoptest.Item, env, label string) {
+	t.Helper()
+	m, err := it.Menu(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := false
+	for _, c := range m.Children {
+		switch {
+		case !c.Visible || c.Type == "separator":
+			continue
+		case !c.Enabled && strings.HasPrefix(c.Label, env+" · "):
+			in = true
+		case in && !c.Enabled && strings.Contains(c.Label, " · "):
+			in = false // the next section
+		case in && c.Label == label:
+			if !c.Enabled {
+				t.Fatalf("%q is disabled in the section of %s", label, env)
+			}
+			if err := it.Click(ctx, c.ID); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatalf("no %q in the section of %s: the menu is %v", label, env, m.Labels())
 }
 
 // click picks the menu item labelled label, as a panel does.
