@@ -253,6 +253,7 @@ func (w *world) startTrayAgent(d *trayDesktop, args ...string) *agentProc {
 		"DBUS_SESSION_BUS_ADDRESS="+d.bus.Address, // the later one wins
 		"BROWSER="+d.browser,
 	)
+	w.keyring = d.keyring
 	a := &agentProc{
 		proc:   w.startCmd("biot-agent "+strings.Join(args, " "), exec.Command(trayBinary(w.t), args...), w.env, ""),
 		client: ipc.NewClient(w.socket()),

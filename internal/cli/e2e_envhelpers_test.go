@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"biot-agent/internal/biotsim"
+	"biot-agent/internal/desktoptest"
 	"biot-agent/ipc"
 )
 
@@ -138,11 +139,19 @@ func (w *world) states() []string {
 // envKeyringService is the keyring service of env's session at url.
 func envKeyringService(env, url string) string { return "biot-agent " + env + " " + url }
 
-// envKeyringItems lists the keyring items of env's session at url, in the
-// shared desktop's keyring.
+// secretService is the keyring the world's programs use: the shared
+// desktop's, unless the world has a bus of its own.
+func (w *world) secretService() *desktoptest.Keyring {
+	if w.keyring != nil {
+		return w.keyring
+	}
+	return desktop.Keyring
+}
+
+// envKeyringItems counts the keyring items of env's session at url.
 func (w *world) envKeyringItems(env, url string) int {
 	w.t.Helper()
-	items, err := desktop.Keyring.Items(w.ctx(), map[string]string{"service": envKeyringService(env, url)})
+	items, err := w.secretService().Items(w.ctx(), map[string]string{"service": envKeyringService(env, url)})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -154,7 +163,7 @@ func (w *world) envKeyringItems(env, url string) int {
 // leak.
 func (w *world) envRefreshToken(env, url, username string) {
 	w.t.Helper()
-	tok, err := desktop.Keyring.SecretTool(w.ctx(), "", "lookup", "service", envKeyringService(env, url), "username", username)
+	tok, err := w.secretService().SecretTool(w.ctx(), "", "lookup", "service", envKeyringService(env, url), "username", username)
 	if err != nil {
 		w.t.Fatalf("the keyring item of %s: %v", env, err)
 	}

@@ -36,8 +36,11 @@ type world struct {
 	home, runtime, state, config, tmp string
 	env                               []string
 	secrets                           *secretSet
-	mu                                sync.Mutex
-	outputs                           []output // what commands and agents printed
+	// keyring is the Secret Service on the bus the world's programs use,
+	// when it is not the shared desktop's (see startTrayAgent).
+	keyring *desktoptest.Keyring
+	mu      sync.Mutex
+	outputs []output // what commands and agents printed
 }
 
 // output is one stream a biot-agent process printed, for the leak check.
