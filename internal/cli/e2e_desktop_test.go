@@ -662,13 +662,3 @@ func ipcCode(err error) string {
 	}
 	return fmt.Sprint(err)
 }
-
-// hostOf is the host:port of a URL, as the tray names an environment.
-func hostOf(t *testing.T, raw string) string {
-	t.Helper()
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.Host
-}
