@@ -3,13 +3,12 @@ package biot
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
-	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
+
+	"biot-agent/internal/bioturl"
 )
 
 // This file is how a Client reaches BioT: which base URLs it accepts, and
@@ -78,54 +77,9 @@ func refuseRedirect(req *http.Request, _ []*http.Request) error {
 	return e
 }
 
-// normalizeBaseURL checks a base URL as New describes it and drops a
-// trailing slash.
-func normalizeBaseURL(raw string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // ue repeats the raw string, which may hold a password
-		}
-		return "", fmt.Errorf("not a URL: %w", err)
-	}
-	switch {
-	case u.Scheme == "" || u.Hostname() == "":
-		return "", errors.New("needs a scheme and a host, like https://api.example.biot-med.com")
-	case u.Opaque != "":
-		return "", errors.New("needs a scheme and a host, like https://api.example.biot-med.com")
-	case u.User != nil:
-		return "", errors.New("must not hold a username or password")
-	case u.RawQuery != "" || u.ForceQuery:
-		return "", errors.New("must not have a query (?...)")
-	case u.Fragment != "" || u.RawFragment != "" || strings.Contains(raw, "#"):
-		return "", errors.New("must not have a fragment (#...)")
-	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			return "", fmt.Errorf("http://%s is not allowed: credentials would travel in clear text; use https (http is only for localhost)", u.Host)
-		}
-	default:
-		return "", fmt.Errorf("scheme %q is not supported: use https", u.Scheme)
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawPath = strings.TrimRight(u.RawPath, "/")
-	return u.String(), nil
-}
-
-// isLoopback reports whether host is "localhost" or a loopback IP. Other
-// names ending in .localhost are refused: whether they resolve to loopback
-// depends on the resolver.
-func isLoopback(host string) bool {
-	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+// normalizeBaseURL checks a base URL as New describes it (the rule of
+// package bioturl) and drops a trailing slash.
+func normalizeBaseURL(raw string) (string, error) { return bioturl.Check(raw) }
 
 // cleanVersion keeps the User-Agent a valid header: printable ASCII only.
 func cleanVersion(v string) string {
