@@ -29,12 +29,16 @@ func runCmd() *command {
 		name:    "run",
 		summary: "run the agent in the foreground (what the desktop starts)",
 		usage:   "[--headless] [--url URL]",
-		help: `Runs the agent: it resumes the saved session (no password needed), keeps it
-fresh, and serves tokens on its socket until it is stopped.
+		help: `Runs the agent: it serves every BioT environment configured in
+$XDG_CONFIG_HOME/biot-agent/config.toml, each with its own session, which
+it resumes (no password needed) and keeps fresh, and serves their tokens on
+its socket until it is stopped. A change to the file is picked up at once.
 
-The BioT URL is --url, else $BIOT_URL, else url = "..." in
-$XDG_CONFIG_HOME/biot-agent/config.toml, else the one saved with the last
-session. It must be https:// (http:// only for a loopback address).`,
+--url, else $BIOT_URL, is the environment "default" (and the default); so
+is the URL of the session saved last when nothing else is configured. A URL
+must be https:// (http:// only for a loopback address). With nothing at all,
+the agent starts all the same: add an environment from the tray icon, or
+with biot-agent login --url URL -e NAME.`,
 		flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&o.headless, "headless", false, "no tray icon, even on a desktop")
 			fs.StringVar(&o.url, "url", "", "the BioT environment's Rest API `URL`")
