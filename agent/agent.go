@@ -56,9 +56,12 @@ type Agent struct {
 	life     life   // where the session stands; changed only by move
 	gen      uint64 // grows whenever a session starts or ends; stale refreshes and resumes are dropped
 	inflight *refreshCall
-	storeErr error // the last store failure, cleared by the next success
-	subs     map[*subscriber]struct{}
-	seq      uint64
+	// renewedAt is the monotonic reading when Renew last refreshed; 0
+	// for never.
+	renewedAt time.Duration
+	storeErr  error // the last store failure, cleared by the next success
+	subs      map[*subscriber]struct{}
+	seq       uint64
 	// observe, when set (by Environments, before Run), is told every
 	// event too, with mu held.
 	observe func(Event)
