@@ -39,6 +39,7 @@ type proxyWorld struct {
 	sim    *biotsim.Server
 	envs   *agent.Environments
 	srv    *ipc.Server
+	sock   string
 	caller *http.Client
 	logs   *testkit.SyncBuffer
 }
@@ -72,6 +73,7 @@ func startProxyWorld(t *testing.T, simCfg biotsim.Config) *proxyWorld {
 		t.Fatal(err)
 	}
 	sock := filepath.Join(dir, "agent.sock")
+	w.sock = sock
 	l, err := ipc.Listen(sock)
 	if err != nil {
 		t.Fatal(err)
