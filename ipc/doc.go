@@ -155,8 +155,12 @@
 //
 // [Client] calls every endpoint and answers errors as [*Error] (with the
 // code above, or [CodeHTTPError] when the answer was not the agent's JSON)
-// or [ErrAgentNotRunning]. [Transport] is an http.RoundTripper
-// that adds "Authorization: Bearer <token>" from the agent to each request.
+// or [ErrAgentNotRunning]. [Client.Proxy] sends a request to BioT through
+// the proxy and hands back BioT's answer unread. [Transport] is an
+// http.RoundTripper that adds "Authorization: Bearer <token>" from the
+// agent to each request. [Loopback] serves the proxy on 127.0.0.1 under a
+// base URL with a secret key, for tools that take nothing but a base URL
+// (`biot-agent exec --proxy`).
 //
 // No token, password or SMS code is ever logged or put in an error.
 package ipc
