@@ -75,6 +75,7 @@ func ListenLoopback(c *Client, logger *slog.Logger) (*Loopback, error) {
 		Rewrite:       l.rewrite,
 		Transport:     c.httpClient().Transport,
 		FlushInterval: -1,
+		BufferPool:    copyBuffers,
 		ErrorLog:      slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
 		ErrorHandler:  l.failed,
 	}

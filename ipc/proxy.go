@@ -9,6 +9,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -94,27 +95,25 @@ func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request, pathEnv str
 			"the environment %s is read-only: a %s is not sent to BioT (only GET, HEAD and OPTIONS are)", sess.Status().Env, r.Method)})
 		return
 	}
-	target, err := proxyURL(up.BaseURL, rest, r.URL.RawQuery)
+	target, err := s.proxyURL(up.BaseURL, rest, r.URL.RawQuery)
 	if err != nil {
 		s.writeProxyError(w, r, err)
 		return
 	}
 	fw := &flowWriter{ResponseWriter: w, rc: http.NewResponseController(w)}
 	fw.touch() // lifts ReadTimeout: the body streams, under proxyIdle
-
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	defer context.AfterFunc(s.stopCtx, cancel)() // Shutdown ends streams in flight
-	r = r.WithContext(ctx)
+	// Shutdown ends a stream in flight: its deadlines pass, and with them
+	// the request's context.
+	defer context.AfterFunc(s.stopCtx, fw.expire)()
 
 	tok, ok := sess.CurrentToken(0)
 	if !ok {
-		if tok, err = token(ctx, sess, 0); err != nil {
+		if tok, err = token(r.Context(), sess, 0); err != nil {
 			s.writeProxyError(w, r, err)
 			return
 		}
 	}
-	f := &forwarder{sess: sess, base: up.Transport, tok: tok.Token}
+	f := &forwarder{sess: sess, base: up.Transport, tok: tok.Token, auth: s.bearer(tok.Token)}
 	if f.base == nil {
 		f.base = http.DefaultTransport
 	}
@@ -127,6 +126,7 @@ func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request, pathEnv str
 		Rewrite:       func(pr *httputil.ProxyRequest) { f.rewrite(pr, target, in) },
 		Transport:     f,
 		FlushInterval: -1, // every write goes out at once: event streams, and downloads never held whole
+		BufferPool:    copyBuffers,
 		ErrorLog:      s.proxyLog,
 		ErrorHandler:  s.proxyFailed,
 	}
@@ -144,11 +144,26 @@ func readMethod(method string) bool {
 
 // proxyURL is the URL a proxied request goes to: BioT's base URL, then
 // rest (escaped as the caller sent it) and the caller's query, as sent.
-func proxyURL(base, rest, rawQuery string) (*url.URL, error) {
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("proxy: the environment's BioT URL %q is not one", base)
+func (s *Server) proxyURL(base, rest, rawQuery string) (*url.URL, error) {
+	// An environment's URL is parsed once, not on every request.
+	var parsed *url.URL
+	if v, ok := s.baseURLs.Load(base); ok {
+		parsed = v.(*url.URL)
+	} else {
+		u, err := url.Parse(base)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, fmt.Errorf("proxy: the environment's BioT URL %q is not one", base)
+		}
+		s.baseURLs.Store(base, u)
+		parsed = u
 	}
+	return joinURL(parsed, rest, rawQuery)
+}
+
+// joinURL is base, then rest (escaped as sent) and rawQuery. base is not
+// changed.
+func joinURL(base *url.URL, rest, rawQuery string) (*url.URL, error) {
+	u := *base
 	restPath, err := url.PathUnescape(rest)
 	if err != nil {
 		return nil, badRequest("the path is not validly escaped")
@@ -162,8 +177,34 @@ func proxyURL(base, rest, rawQuery string) (*url.URL, error) {
 	u.Path += "/" + restPath
 	u.RawPath = esc + "/" + rest
 	u.RawQuery = rawQuery
-	return u, nil
+	return &u, nil
 }
+
+// bearer is the Authorization header of tok, made once per token: a
+// token is used far more often than it changes.
+func (s *Server) bearer(tok string) string {
+	if last := s.lastBearer.Load(); last != nil && last[0] == tok {
+		return last[1]
+	}
+	h := "Bearer " + tok
+	s.lastBearer.Store(&[2]string{tok, h})
+	return h
+}
+
+// copyBuffers are the buffers the proxy copies answers through, kept from
+// one request to the next instead of one new 32 KiB buffer each.
+var copyBuffers httputil.BufferPool = &bufferPool{}
+
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if buf, ok := b.p.Get().(*[]byte); ok {
+		return *buf
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 
 // writeProxyError answers err as the agent's own answer on a proxy path.
 func (s *Server) writeProxyError(w http.ResponseWriter, r *http.Request, err error) {
@@ -194,6 +235,7 @@ type forwarder struct {
 	sess Session
 	base http.RoundTripper
 	tok  string
+	auth string // "Bearer " + tok
 	// body is the request's body when it was kept whole (buffered):
 	// only then can the request be sent again.
 	body     []byte
@@ -240,7 +282,7 @@ func (f *forwarder) rewrite(pr *httputil.ProxyRequest, target *url.URL, in *flow
 	h := out.Header
 	h.Del("Cookie")
 	h.Del(EnvHeader)
-	h.Set("Authorization", "Bearer "+f.tok)
+	h.Set("Authorization", f.auth)
 	switch {
 	case f.buffered:
 		out.Body, out.GetBody = f.newBody()
@@ -292,9 +334,9 @@ func (f *forwarder) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	discard(resp)
-	f.tok = tok.Token
+	f.tok, f.auth = tok.Token, "Bearer "+tok.Token
 	again := req.Clone(req.Context())
-	again.Header.Set("Authorization", "Bearer "+f.tok)
+	again.Header.Set("Authorization", f.auth)
 	again.Body, again.GetBody = f.newBody()
 	return f.base.RoundTrip(again)
 }
@@ -314,6 +356,9 @@ type flowWriter struct {
 	http.ResponseWriter
 	rc   *http.ResponseController
 	next atomic.Int64 // when the deadlines move next, in Unix nanoseconds
+
+	mu      sync.Mutex // one move of the deadlines at a time
+	expired bool
 }
 
 // touch moves the deadlines to proxyIdle from now, at most every quarter
@@ -325,8 +370,24 @@ func (fw *flowWriter) touch() {
 		return
 	}
 	fw.next.Store(now.Add(proxyIdle / 4).UnixNano())
-	_ = fw.rc.SetReadDeadline(now.Add(proxyIdle))
-	_ = fw.rc.SetWriteDeadline(now.Add(proxyIdle))
+	fw.mu.Lock()
+	defer fw.mu.Unlock()
+	if !fw.expired {
+		_ = fw.rc.SetReadDeadline(now.Add(proxyIdle))
+		_ = fw.rc.SetWriteDeadline(now.Add(proxyIdle))
+	}
+}
+
+// expire ends the exchange: its deadlines pass now, for good, so the
+// server's read of the connection fails and cancels the request's context
+// (and with it the request to BioT), and writes fail.
+func (fw *flowWriter) expire() {
+	fw.mu.Lock()
+	defer fw.mu.Unlock()
+	fw.expired = true
+	now := time.Now()
+	_ = fw.rc.SetReadDeadline(now)
+	_ = fw.rc.SetWriteDeadline(now)
 }
 
 func (fw *flowWriter) Write(p []byte) (int, error) {

@@ -49,7 +49,7 @@ func TestProxyURL(t *testing.T) {
 		{"https://api.example.com", "a%zz", "", "", true},
 	}
 	for _, r := range rows {
-		u, err := proxyURL(r.base, r.rest, r.query)
+		u, err := (&Server{}).proxyURL(r.base, r.rest, r.query)
 		if r.bad {
 			if err == nil || codeOf(err) != CodeBadRequest {
 				t.Errorf("proxyURL(%q, %q) = %v, %v; want bad_request", r.base, r.rest, u, err)
