@@ -53,6 +53,11 @@ type ProxyResult struct {
 	// its answer.
 	Path        string `json:"path"`
 	AnswerBytes int    `json:"answerBytes"`
+	// Date and Load (the load average at the start) say when these
+	// figures were measured, for a report that merges them with another
+	// run's.
+	Date time.Time `json:"date"`
+	Load string    `json:"load"`
 }
 
 // The ways ProxyBench calls BioT.
@@ -98,7 +103,7 @@ func ProxyBench(ctx context.Context, cfg ProxyConfig) (ProxyResult, error) {
 	if cfg.Segment <= 0 {
 		cfg.Segment = 100 * time.Millisecond
 	}
-	res := ProxyResult{Path: proxyPath}
+	res := ProxyResult{Path: proxyPath, Date: time.Now(), Load: LoadAvg()}
 	if _, err := exec.LookPath("curl"); err != nil {
 		return res, fmt.Errorf("curl (Debian package curl): %w", err)
 	}

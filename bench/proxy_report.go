@@ -1,6 +1,9 @@
 package bench
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // The goals of issue 13, the proxy.
 const (
@@ -53,6 +56,10 @@ func (r *Results) writeProxy(p *printer) {
 		return
 	}
 	p.f("## The proxy: calling BioT through the agent\n\n")
+	if !x.Date.IsZero() && x.Date.Sub(r.Date).Abs() > time.Hour {
+		p.f("Measured on its own, on %s (load average %s at its start), and merged into this report.\n\n",
+			x.Date.UTC().Format("2006-01-02 15:04 MST"), x.Load)
+	}
 	p.f("Every call asks BioT (the simulator, over real HTTPS in this process) for `GET %s`, a real BioT path whose "+
 		"answer (%d bytes of JSON) the simulator gives after checking the token's RS512 signature. The agent is the real "+
 		"one behind the real local API, in the same process.\n\n", x.Path, x.AnswerBytes)
