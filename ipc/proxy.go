@@ -221,8 +221,9 @@ func (s *Server) proxyFailed(w http.ResponseWriter, r *http.Request, err error) 
 	case codeOf(err) != "":
 		s.writeProxyError(w, r, err)
 	case r.Context().Err() != nil:
-		// The caller went away, or the agent is stopping: nobody reads
-		// an answer.
+		// The caller went away, or the agent is stopping: the answer is
+		// for the record, as nobody is likely to read it.
+		s.writeProxyError(w, r, &Error{Code: CodeBioTUnreachable, Message: "the request ended before BioT answered"})
 	default:
 		s.log().Warn("proxy: no answer from BioT", "method", r.Method, "err", err)
 		s.writeProxyError(w, r, &Error{Code: CodeBioTUnreachable, Message: "BioT could not be reached: " + err.Error()})
