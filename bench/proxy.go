@@ -58,6 +58,8 @@ type ProxyResult struct {
 	// run's.
 	Date time.Time `json:"date"`
 	Load string    `json:"load"`
+	// Segment is the length of one stretch of kept-connection calls.
+	Segment time.Duration `json:"segment"`
 }
 
 // The ways ProxyBench calls BioT.
@@ -103,7 +105,7 @@ func ProxyBench(ctx context.Context, cfg ProxyConfig) (ProxyResult, error) {
 	if cfg.Segment <= 0 {
 		cfg.Segment = 100 * time.Millisecond
 	}
-	res := ProxyResult{Path: proxyPath, Date: time.Now(), Load: LoadAvg()}
+	res := ProxyResult{Path: proxyPath, Date: time.Now(), Load: LoadAvg(), Segment: cfg.Segment}
 	if _, err := exec.LookPath("curl"); err != nil {
 		return res, fmt.Errorf("curl (Debian package curl): %w", err)
 	}

@@ -73,10 +73,11 @@ func (r *Results) writeProxy(p *printer) {
 		p.f("| %s | `%s` | %d | %s | %s | %s | %.2f× |\n", row.Name, row.Command, row.Summary.N, ms2(row.Summary.P50),
 			ms2(row.Summary.P99), ms2(row.Summary.Mean), ratio(float64(row.Summary.P50), float64(direct)))
 	}
-	p.f("\n**On a kept connection.** One request at a time, each on the connection the one before kept: through the " +
-		"proxy, an `http.Client` over the agent's socket; straight to BioT, an `http.Client` with a kept TLS connection " +
-		"to the same simulator and the token set by hand. They take turns in stretches of the same length, round after " +
-		"round, as the socket benchmark's servers do.\n\n")
+	p.f("\n**On a kept connection.** One request at a time, each on the connections the one before kept: through the " +
+		"proxy, an `http.Client` over the agent's socket (and the agent's own connection to BioT); straight to BioT, an " +
+		"`http.Client` with a kept TLS connection to the same simulator and the token set by hand. They take turns in " +
+		"stretches of 100 ms, round after round, as the socket benchmark's servers do; each stretch opens new connections, " +
+		"every hop of them, with one untimed request first (one client's latency has two modes, set per connection).\n\n")
 	p.f("Between them, the floor of any proxy on a socket: a bare `httputil.ReverseProxy` on a Unix socket of the " +
 		"harness's own, adding the token and nothing else (with its copy buffers pooled, as the agent's are).\n\n")
 	p.f("| call | requests | p50 | p99 | mean | p50 ÷ straight |\n|---|---:|---:|---:|---:|---:|\n")
