@@ -78,11 +78,12 @@
 // The path after /v1/proxy/ and the query go to BioT byte for byte, as
 // escaped; the query is BioT's, so only the path form or the Biot-Env
 // header names the environment there (?env= goes to BioT). Paths with . or
-// .. segments are refused. Any method goes; the body streams through, with
-// no limit of its own, and so does the answer: BioT's status, headers and
-// body as they come, an event stream event by event, a download without
-// being held in memory, a redirect untouched (never followed). An exchange
-// ends when no byte has moved either way for 10 minutes.
+// .. segments are refused. Any method goes, and a body of any size (one of
+// up to 8 MiB is read whole first, see below; a larger one streams). The
+// answer streams back: BioT's status, headers and body as they come, an
+// event stream event by event, a download without being held in memory, a
+// redirect untouched (never followed). An exchange ends when no byte has
+// moved either way for 10 minutes, and when the agent stops.
 //
 // The agent sets Authorization itself (the caller's own is dropped), drops
 // Cookie and Biot-Env, adds no X-Forwarded-* (and passes on none of the
