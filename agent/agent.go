@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"sync"
 	"time"
 
@@ -56,9 +57,12 @@ type Agent struct {
 	life     life   // where the session stands; changed only by move
 	gen      uint64 // grows whenever a session starts or ends; stale refreshes and resumes are dropped
 	inflight *refreshCall
-	storeErr error // the last store failure, cleared by the next success
-	subs     map[*subscriber]struct{}
-	seq      uint64
+	// renewedAt is the monotonic reading when Renew last refreshed; 0
+	// for never.
+	renewedAt time.Duration
+	storeErr  error // the last store failure, cleared by the next success
+	subs      map[*subscriber]struct{}
+	seq       uint64
 	// observe, when set (by Environments, before Run), is told every
 	// event too, with mu held.
 	observe func(Event)
@@ -116,6 +120,11 @@ func (a *Agent) Env() string { return a.cfg.Env }
 
 // BaseURL is the BioT environment this agent serves.
 func (a *Agent) BaseURL() string { return a.cfg.Client.BaseURL() }
+
+// Forwarder is the http.RoundTripper for requests sent to this agent's BioT
+// on a caller's behalf (see biot.Client.Forwarder): its connections are
+// kept for the agent's whole life.
+func (a *Agent) Forwarder() http.RoundTripper { return a.cfg.Client.Forwarder() }
 
 // Run resumes the stored session, if any, and keeps it alive until ctx ends.
 // It returns ctx's error.

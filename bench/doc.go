@@ -29,6 +29,11 @@
 //     retrying at a fixed interval.
 //   - [StartupBench]: from exec to the first token, resuming a session
 //     stored in a real keyring; and the size of the binary.
+//   - [ProxyBench]: a script's call to BioT through the agent's proxy
+//     (curl over the socket) beside the call with `$(biot-agent token)`
+//     and a TLS connection of its own; and one request on kept
+//     connections, through the proxy, through a bare reverse proxy on a
+//     socket (the floor of any proxy) and straight to BioT.
 //
 // The agents measured are the real ones: [agent.Agent] behind [ipc.Server]
 // on a real socket, against the simulator (package biotsim) over real

@@ -20,6 +20,7 @@ type Results struct {
 	Storm   *StormResult   `json:"storm,omitempty"`
 	Fleet   *FleetResult   `json:"fleet,omitempty"`
 	Startup *StartupResult `json:"startup,omitempty"`
+	Proxy   *ProxyResult   `json:"proxy,omitempty"`
 	// Failed names each benchmark that could not run, and why.
 	Failed map[string]string `json:"failed,omitempty"`
 	Took   time.Duration     `json:"took"`
@@ -156,6 +157,9 @@ func (r *Results) Verdicts() []Verdict {
 			Met:      ours.NotBack == 0 && ours.Back.Max <= goalFleetBack,
 		})
 	}
+	if r.Proxy != nil {
+		v = append(v, r.Proxy.verdicts()...)
+	}
 	return v
 }
 
@@ -263,6 +267,7 @@ func (r *Results) WriteMarkdown(w io.Writer) error {
 	r.writeStorm(p)
 	r.writeFleet(p)
 	r.writeStartup(p)
+	r.writeProxy(p)
 	p.f("## Changed while measuring\n\n")
 	p.f("- The tray redrew its menu every 5 s, for a countdown only the offline state shows: 12 wake-ups a minute of a " +
 		"signed-in agent left alone. It now ticks only while it counts down (`tray/face.go`).\n" +

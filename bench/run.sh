@@ -4,7 +4,7 @@
 #
 #   bench/run.sh            # about 4 minutes on 2 CPUs
 #
-# It needs Go, and Debian's dbus, gnome-keyring and openssh-client (the
+# It needs Go, and Debian's dbus, gnome-keyring, openssh-client and curl (the
 # idle and start-up benchmarks start a private D-Bus session bus and
 # gnome-keyring of their own; the script's view is compared with ssh-add).
 # hyperfine, when installed, times the processes a second time as a
@@ -13,11 +13,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for prog in go dbus-daemon gnome-keyring-daemon ssh-agent ssh-add ssh-keygen; do
+for prog in go dbus-daemon gnome-keyring-daemon ssh-agent ssh-add ssh-keygen curl; do
 	command -v "$prog" >/dev/null || missing+=("$prog")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-	echo "bench/run.sh: not found: ${missing[*]} (Debian: apt-get install dbus gnome-keyring openssh-client)" >&2
+	echo "bench/run.sh: not found: ${missing[*]} (Debian: apt-get install dbus gnome-keyring openssh-client curl)" >&2
 	exit 1
 fi
 export GOFLAGS=${GOFLAGS:--buildvcs=false}

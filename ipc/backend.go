@@ -2,6 +2,7 @@ package ipc
 
 import (
 	"context"
+	"net/http"
 	"time"
 )
 
@@ -30,6 +31,15 @@ type Session interface {
 	// at least minValid, without blocking; ok false sends the request the
 	// long way, through Token. It is the socket's fast path.
 	CurrentToken(minValid time.Duration) (tok Token, ok bool)
+	// Renew answers the token to use in place of refused, an access token
+	// BioT refused (401) before it expired: a new one, from one refresh
+	// however many callers were refused together, or the current one when
+	// it has replaced refused already. The proxy sends a refused request
+	// once more with it.
+	Renew(ctx context.Context, refused string) (Token, error)
+	// Upstream says where the proxy sends this environment's requests, and
+	// through what.
+	Upstream() Upstream
 	// Status returns a snapshot of the session; it never blocks on the network.
 	Status() Status
 	// Login signs in; it may answer an *Error of CodeMFARequired, after
@@ -47,4 +57,20 @@ type Session interface {
 	// change falls between the two. A slow reader may miss events but
 	// always sees the latest one eventually.
 	Subscribe() (events <-chan Event, cancel func())
+}
+
+// Upstream is where the proxy sends an environment's requests.
+type Upstream struct {
+	// BaseURL is the environment's BioT URL (https, or http on a loopback
+	// address), without a trailing slash; a request to /v1/proxy/PATH goes
+	// to BaseURL/PATH.
+	BaseURL string
+	// Transport sends the requests. It is the environment's, kept for as
+	// long as the environment is: its connections stay warm from one
+	// request to the next. It must trust what the session's own calls to
+	// BioT trust and follow no redirect (no RoundTripper does).
+	Transport http.RoundTripper
+	// ReadOnly refuses every method but GET, HEAD and OPTIONS before
+	// anything reaches BioT.
+	ReadOnly bool
 }

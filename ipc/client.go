@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 )
@@ -272,4 +273,51 @@ func responseError(resp *http.Response, body []byte) error {
 	// Not our JSON: the HTTP server itself answered, or something else
 	// listens on the socket.
 	return &Error{Code: CodeHTTPError, Message: "biot-agent answered " + resp.Status, HTTPStatus: resp.StatusCode}
+}
+
+// Proxy sends req to BioT through the agent's proxy, for the client's
+// environment, and returns BioT's answer with its body unread: the caller
+// reads and closes it, however long it streams. req.URL is relative to the
+// environment's BioT URL: a path and query such as
+// "/ums/v2/users/self?x=1", sent as escaped. req's context bounds the
+// whole exchange; nothing else does.
+//
+// An answer the agent made itself (it carries the Biot-Agent-Error header:
+// no session, a read-only environment, BioT unreachable) is returned as an
+// [*Error] instead, its body read and closed.
+func (c *Client) Proxy(req *http.Request) (*http.Response, error) {
+	if req.URL.IsAbs() || req.URL.Host != "" {
+		return nil, fmt.Errorf("proxy: %s is not a path below the BioT URL", req.URL.Redacted())
+	}
+	out := req.Clone(req.Context())
+	out.URL = &url.URL{
+		Scheme:   "http",
+		Host:     fakeHost,
+		Path:     proxyPrefix + "/" + strings.TrimPrefix(req.URL.Path, "/"),
+		RawPath:  proxyPrefix + "/" + strings.TrimPrefix(req.URL.EscapedPath(), "/"),
+		RawQuery: req.URL.RawQuery,
+	}
+	out.Host = fakeHost
+	out.RequestURI = ""
+	if c.Env != "" {
+		out.Header.Set(EnvHeader, c.Env)
+	}
+	resp, err := c.httpClient().Do(out)
+	if err != nil {
+		var nr *notRunningError
+		if errors.As(err, &nr) {
+			return nil, nr
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
+	}
+	if resp.Header.Get(ErrorHeader) != "" {
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxRespBytes))
+		return nil, responseError(resp, body)
+	}
+	return resp, nil
 }

@@ -25,16 +25,19 @@
 //
 // Clients use a fake host ("biot-agent"); the Host header is ignored.
 // Requests that carry Origin or Referer are refused with 403 forbidden: no
-// browser may drive the socket. Every answer carries Cache-Control: no-store.
-// Request bodies are limited to 64 KiB and headers to 16 KiB.
+// browser may drive the socket. Every answer but the proxy's carries
+// Cache-Control: no-store. Request bodies are limited to 64 KiB (but the
+// proxy's) and headers to 16 KiB.
 //
 // The agent serves several BioT environments, each a name (dev, prod, …),
 // a BioT URL and one account, each with its own session. Every endpoint
 // but /v1/environments acts on one: the one named by ?env=NAME, else by a
 // Biot-Env: NAME header (for tools that cannot change the query), else the
-// default environment (the configured default, else the only one). A name
-// that is not configured is answered 404 unknown_environment; no name and
-// no default, 400 environment_required; two that differ, 400 bad_request.
+// default environment (the configured default, else the only one); the
+// proxy, whose query is BioT's, takes the name from its path or the header
+// only. A name that is not configured is answered 404 unknown_environment;
+// no name and no default, 400 environment_required; two that differ, 400
+// bad_request.
 //
 //	GET  /v1/token   200 a Token as JSON, or with Accept: text/plain the
 //	                 token alone, without a trailing newline.
@@ -59,6 +62,52 @@
 //	                 "env".
 //	GET  /v1/environments  200 every environment's status, by name, and
 //	                 the default's name (Environments).
+//	ANY  /v1/proxy/PATH?QUERY  BioT's answer to the same request sent to
+//	                 <the environment's BioT URL>/PATH?QUERY with its
+//	                 access token (see The proxy).
+//	ANY  /v1/environments/NAME/proxy/PATH?QUERY  the same for the
+//	                 environment NAME, for tools that take only a base URL.
+//
+// # The proxy
+//
+// Scripts, notebooks and SDKs call BioT through the agent instead of
+// handling tokens themselves:
+//
+//	curl --unix-socket "$BIOT_AGENT_SOCK" http://biot-agent/v1/proxy/ums/v2/users/self
+//
+// The path after /v1/proxy/ and the query go to BioT byte for byte, as
+// escaped; the query is BioT's, so only the path form or the Biot-Env
+// header names the environment there (?env= goes to BioT). Paths with . or
+// .. segments are refused. Any method goes, and a body of any size (one of
+// up to 8 MiB is read whole first, see below; a larger one streams). The
+// answer streams back: BioT's status, headers and body as they come, an
+// event stream event by event, a download without being held in memory, a
+// redirect untouched (never followed). An exchange ends when no byte has
+// moved either way for 10 minutes, and when the agent stops.
+//
+// The agent sets Authorization itself (the caller's own is dropped), drops
+// Cookie and Biot-Env, adds no X-Forwarded-* (and passes on none of the
+// caller's, nor Forwarded), and talks HTTPS to BioT only (http only to a
+// loopback BioT), over connections it keeps warm for every caller.
+//
+// When BioT answers 401 (its token was refused before it expired: BioT ended
+// it early), the agent renews the token and sends the request once more,
+// so the caller sees the second answer. Every request refused together
+// shares one refresh. It does so only for a body of up to 8 MiB, which it
+// keeps to send again; a larger body streams through once, and its 401
+// comes back with "Biot-Agent-Retry: no (body over 8 MiB)". A token
+// renewed moments ago (10 s) is not renewed again: its 401 comes back with
+// a Biot-Agent-Retry saying so. Any other answer, 403 (ACCESS_DENIED or a
+// firewall's page) and 5xx included, comes back as BioT sent it, with no
+// retry.
+//
+// Answers the agent makes itself on a proxy path are its JSON errors below,
+// with a "Biot-Agent-Error: CODE" header so a client tells them from BioT's:
+// signed_out, needs_login and mfa_required (401) when there is no session,
+// offline (503) when no token can be had, read_only (403) when the
+// environment is read-only (read_only = true in config.toml) and the
+// method is not GET, HEAD or OPTIONS, nothing having reached BioT, and
+// biot_unreachable (502) when BioT gave no answer.
 //
 // # Errors
 //
@@ -86,6 +135,9 @@
 //	environment_required     400  no environment named and no default: name
 //	                              one (the message lists them), or add one
 //	method_not_allowed       405  with an Allow header
+//	read_only                403  the proxy sends only GET, HEAD and OPTIONS
+//	                              to a read-only environment
+//	biot_unreachable         502  the proxy got no answer from BioT
 //	internal                 500  anything else; the detail is in the log
 //
 // The codes are the [Code] constants of this package. Malformed HTTP
@@ -104,8 +156,12 @@
 //
 // [Client] calls every endpoint and answers errors as [*Error] (with the
 // code above, or [CodeHTTPError] when the answer was not the agent's JSON)
-// or [ErrAgentNotRunning]. [Transport] is an http.RoundTripper
-// that adds "Authorization: Bearer <token>" from the agent to each request.
+// or [ErrAgentNotRunning]. [Client.Proxy] sends a request to BioT through
+// the proxy and hands back BioT's answer unread. [Transport] is an
+// http.RoundTripper that adds "Authorization: Bearer <token>" from the
+// agent to each request. [Loopback] serves the proxy on 127.0.0.1 under a
+// base URL with a secret key, for tools that take nothing but a base URL
+// (`biot-agent exec --proxy`).
 //
 // No token, password or SMS code is ever logged or put in an error.
 package ipc

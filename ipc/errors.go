@@ -29,6 +29,9 @@ const (
 	CodeUnknownEnvironment  Code = "unknown_environment"  // no environment of that name is configured
 	CodeEnvironmentRequired Code = "environment_required" // no name given, and no default to fall back on
 
+	CodeReadOnly        Code = "read_only"        // the environment is read-only: the proxy sends only GET, HEAD and OPTIONS
+	CodeBioTUnreachable Code = "biot_unreachable" // the proxy got no answer from BioT, or only part of one
+
 	// CodeHTTPError is the client's own: the answer was not the agent's
 	// JSON (net/http itself refused the request, or something else
 	// listens on the socket). No agent sends it.
@@ -87,6 +90,8 @@ var codeStatus = map[Code]int{
 	CodeForbidden:           http.StatusForbidden,
 	CodeNotFound:            http.StatusNotFound,
 	CodeMethodNotAllowed:    http.StatusMethodNotAllowed,
+	CodeReadOnly:            http.StatusForbidden,
+	CodeBioTUnreachable:     http.StatusBadGateway,
 }
 
 // codeDefault is the message of an error that came without one.
@@ -103,6 +108,8 @@ var codeDefault = map[Code]string{
 	CodeForbidden:        "forbidden",
 	CodeNotFound:         "no such endpoint",
 	CodeMethodNotAllowed: "method not allowed",
+	CodeReadOnly:         "this environment is read-only: only GET, HEAD and OPTIONS are sent to BioT",
+	CodeBioTUnreachable:  "BioT could not be reached",
 }
 
 // internalMessage is all a client learns of an unexpected failure; the

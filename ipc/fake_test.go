@@ -83,6 +83,17 @@ func (fb *fakeBackend) CurrentToken(minValid time.Duration) (Token, bool) {
 	return tok, err == nil
 }
 
+// Renew answers like Token: the fake's token never changes.
+func (fb *fakeBackend) Renew(ctx context.Context, refused string) (Token, error) {
+	return fb.Token(ctx, 0)
+}
+
+// Upstream points at an address nothing answers on: the proxy is tested
+// against the simulator, with the real agent, in internal/localapi.
+func (fb *fakeBackend) Upstream() Upstream {
+	return Upstream{BaseURL: "https://127.0.0.1:9"}
+}
+
 func (fb *fakeBackend) Status() Status {
 	fb.mu.Lock()
 	defer fb.mu.Unlock()

@@ -25,6 +25,10 @@ func FuzzHandler(f *testing.F) {
 	f.Add(uint8(0), "POST", "/v1/logout", "", "Referer", "r", []byte(`garbage`))
 	f.Add(uint8(0), "PUT", "/v1/status", "x=%zz", "Accept", "*/*", []byte(`{`))
 	f.Add(uint8(1), "GET", "/v1/token", "min_valid=1e9h", "Accept", "text/plain;q=0.1, application/json", []byte(nil))
+	// The proxy: the fake's BioT answers nothing, so every answer is the
+	// agent's own.
+	f.Add(uint8(0), "POST", "/v1/proxy/ums/v2/users/self", "env=x&%zz", "Authorization", "Bearer caller", []byte(`{}`))
+	f.Add(uint8(1), "DELETE", "/v1/environments/default/proxy/a/../b", "", "Biot-Env", "other", []byte(nil))
 
 	states := []State{StateSignedIn, StateSignedOut, StateOffline, StateNeedsLogin}
 	f.Fuzz(func(t *testing.T, state uint8, method, path, query, hname, hvalue string, body []byte) {

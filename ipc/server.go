@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -44,14 +45,22 @@ type Server struct {
 
 	initOnce  sync.Once
 	hs        *http.Server
-	done      chan struct{} // closed by Shutdown: long polls and streams end
+	done      chan struct{}   // closed by Shutdown: long polls and streams end
+	stopCtx   context.Context // ends with done, for what takes a context
+	stop      context.CancelFunc
+	proxyLog  *log.Logger // the proxy's complaints (a stream broken off), at debug level
 	closeOnce sync.Once
 	lastToken atomic.Pointer[tokenAnswer] // see tokenJSON
+
+	baseURLs   sync.Map                  // an environment's BioT URL -> its *url.URL, for the proxy
+	lastBearer atomic.Pointer[[2]string] // the last token and its Authorization header (bearer)
 }
 
 func (s *Server) init() {
 	s.initOnce.Do(func() {
 		s.done = make(chan struct{})
+		s.stopCtx, s.stop = context.WithCancel(context.Background())
+		s.proxyLog = slog.NewLogLogger(s.log().Handler(), slog.LevelDebug)
 		rt := s.readTimeout
 		if rt <= 0 {
 			rt = readTimeout
@@ -82,7 +91,10 @@ func (s *Server) Serve(l net.Listener) error {
 // ends.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.init()
-	s.closeOnce.Do(func() { close(s.done) })
+	s.closeOnce.Do(func() {
+		close(s.done)
+		s.stop()
+	})
 	return s.hs.Shutdown(ctx)
 }
 
@@ -116,18 +128,20 @@ func (s *Server) handler() http.Handler {
 			}()
 			w = rec
 		}
-		w.Header().Set("Cache-Control", "no-store")
 		// A web page can make a browser send requests to a local socket
 		// through a proxy or a helper; browsers always mark those with
 		// Origin or Referer, and no legitimate client sends them.
-		if _, ok := r.Header["Origin"]; ok {
+		if fromBrowser(r) {
+			w.Header().Set("Cache-Control", "no-store")
 			s.writeError(w, r, &Error{Code: CodeForbidden, Message: "requests from web pages are refused"})
 			return
 		}
-		if _, ok := r.Header["Referer"]; ok {
-			s.writeError(w, r, &Error{Code: CodeForbidden, Message: "requests from web pages are refused"})
+		// The proxy's answers are BioT's, headers and all.
+		if env, _, ok := proxyPath(r.URL.Path); ok {
+			s.handleProxy(w, r, env)
 			return
 		}
+		w.Header().Set("Cache-Control", "no-store")
 		methods, ok := routes[r.URL.Path]
 		if !ok {
 			s.writeError(w, r, &Error{Code: CodeNotFound, Message: "no such endpoint: " + r.URL.Path})
@@ -153,6 +167,14 @@ func (s *Server) handler() http.Handler {
 		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(requestBudget + writeBudget))
 		h(w, r)
 	})
+}
+
+// fromBrowser reports whether r carries Origin or Referer, which browsers
+// set and no other client of ours does.
+func fromBrowser(r *http.Request) bool {
+	_, origin := r.Header["Origin"]
+	_, referer := r.Header["Referer"]
+	return origin || referer
 }
 
 // allowTime gives the current request d more to run. ReadTimeout counts

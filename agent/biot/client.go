@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -18,6 +19,9 @@ type Client struct {
 	base      string // scheme://host[:port][/prefix], no trailing slash
 	hc        *http.Client
 	userAgent string
+
+	fwdOnce sync.Once
+	fwd     http.RoundTripper // see Forwarder
 }
 
 // New checks baseURL and returns a client for it.

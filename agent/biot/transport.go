@@ -62,6 +62,39 @@ func NewHTTPClient(roots *x509.CertPool) *http.Client {
 	return &http.Client{Transport: tr, Timeout: callTimeout, CheckRedirect: refuseRedirect}
 }
 
+// forwardHeaderTimeout bounds the wait for the headers of an answer to a
+// request forwarded for a caller: BioT's slow calls (a search, a report)
+// may take longer than its session calls ever do.
+const forwardHeaderTimeout = 2 * time.Minute
+
+// Forwarder returns the http.RoundTripper for requests sent to this
+// client's BioT on a caller's behalf (the agent's proxy), made once per
+// client: the settings of the client's own transport (certificates, proxy,
+// dial and handshake limits) with a pool of connections of its own, kept
+// warm between requests, no bound on a call's whole length (a download or
+// an event stream lasts what it lasts) and a longer wait for an answer's
+// headers. It follows no redirect: a RoundTripper never does.
+//
+// When the client's *http.Client has a transport other than an
+// *http.Transport (a test's), Forwarder answers that one.
+func (c *Client) Forwarder() http.RoundTripper {
+	c.fwdOnce.Do(func() {
+		switch tr := c.hc.Transport.(type) {
+		case nil:
+			c.fwd = http.DefaultTransport
+		case *http.Transport:
+			fwd := tr.Clone()
+			fwd.ResponseHeaderTimeout = forwardHeaderTimeout
+			fwd.MaxIdleConns = 64
+			fwd.MaxIdleConnsPerHost = 32
+			c.fwd = fwd
+		default:
+			c.fwd = tr
+		}
+	})
+	return c.fwd
+}
+
 // refuseRedirect is the CheckRedirect of every Client's *http.Client: it
 // stops at the redirect and says where it pointed.
 func refuseRedirect(req *http.Request, _ []*http.Request) error {

@@ -211,3 +211,30 @@ func TestUserAgent(t *testing.T) {
 		}
 	}
 }
+
+// Forwarder trusts what the client trusts, is made once, keeps its
+// connections, waits longer for headers than a session call, sets no bound
+// on a whole call and passes a redirect back instead of following it.
+func TestForwarder(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/elsewhere", http.StatusFound)
+	})
+	fwd := s.client.Forwarder()
+	if s.client.Forwarder() != fwd {
+		t.Error("Forwarder made a second transport")
+	}
+	tr, ok := fwd.(*http.Transport)
+	if !ok || tr.ResponseHeaderTimeout != forwardHeaderTimeout || tr.MaxIdleConnsPerHost < 4 || tr == s.client.hc.Transport {
+		t.Fatalf("Forwarder = %T %+v, want its own *http.Transport", fwd, fwd)
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, s.URL+"/x", nil)
+	resp, err := fwd.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/elsewhere" {
+		t.Errorf("answer %d, Location %q; want the redirect itself", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	s.next(t)
+}

@@ -36,6 +36,11 @@
 //	GET  /ums/v1/security/public-key    -> {publicKey} (base64 DER, guess)
 //
 // Other paths answer 404 and other methods 405, both with BioT's error body.
+// Below /_sim/ (PathTest), a prefix no BioT service has, live the
+// simulator's own endpoints, for tests of programs that forward requests to
+// BioT: an echo of any request (PathEcho), a download of any size
+// (PathBytes), an event stream that stays open (PathEvents) and any status
+// in BioT's error body (PathStatus).
 // Every error body is {"code","message","serviceName":"ums","traceId",
 // "environment":"simulator","details":{}} sent as application/json, and every
 // answer carries a Date header. Expirations are UTC with exactly three
@@ -48,7 +53,8 @@
 // (organization id), refreshTokenId, scopes and tokenType "USER"; no iat,
 // iss, aud or nbf. PublicKey verifies them. They are stateless, like
 // BioT's: logout and RevokeRefreshTokens end refresh tokens, not access
-// tokens already handed out.
+// tokens already handed out; RevokeAccessTokens ends those (and leaves the
+// refresh tokens alive), as BioT refuses a token it ended early.
 //
 // Refresh tokens are RS512 JWTs too, because BioT's are (their length
 // matters to keyrings), with tokenType "REFRESH"; clients must treat them as

@@ -74,6 +74,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f == FaultNoRefreshJwt {
 		r = r.WithContext(context.WithValue(r.Context(), faultKey{}, f))
 	}
+	if s.serveTest(w, r) {
+		return
+	}
 	rt, ok := routes[path]
 	switch {
 	case !ok:

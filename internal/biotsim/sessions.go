@@ -18,6 +18,9 @@ type refreshRecord struct {
 	username string
 	expires  time.Time
 	state    refreshState
+	// accessRevoked: the access tokens issued with this refresh token
+	// are refused (RevokeAccessTokens).
+	accessRevoked bool
 }
 
 // mfaChallenge is the SMS code a user must send back.
@@ -57,6 +60,22 @@ func (s *Server) RevokeRefreshTokens(username string) {
 	for _, rec := range s.sessions {
 		if rec.username == username && rec.state == refreshLive {
 			rec.state = refreshRevoked
+		}
+	}
+}
+
+// RevokeAccessTokens makes every access token the user holds now answer
+// 401 TOKEN_NOT_VALID, as BioT does to a token it ended early, and leaves
+// the refresh tokens alive: a refresh then answers a good new pair. (It
+// acts on the refresh token each access token was issued with, so an
+// access token answered by FaultNoRefreshJwt for a revoked one is refused
+// too.)
+func (s *Server) RevokeAccessTokens(username string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, rec := range s.sessions {
+		if rec.username == username {
+			rec.accessRevoked = true
 		}
 	}
 }

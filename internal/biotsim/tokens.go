@@ -87,9 +87,14 @@ func (s *Server) bearer(r *http.Request, scope string) (*claims, error) {
 	}
 	s.mu.Lock()
 	u := s.userByIDLocked(c.Subject)
+	rec := s.sessions[c.RefreshTokenID]
+	revoked := rec != nil && rec.accessRevoked
 	s.mu.Unlock()
 	if u == nil {
 		return nil, errors.New("token of an unknown user")
+	}
+	if revoked {
+		return nil, errors.New("token revoked")
 	}
 	return c, nil
 }

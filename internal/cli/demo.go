@@ -102,6 +102,9 @@ In another terminal:
   %[6]s%[3]s token
   curl --cacert %[7]s -H "Authorization: Bearer $(%[6]s%[3]s token)" %[1]s/ums/v2/users/self
 
+  # or the agent calls BioT for you, a fresh token added
+  %[6]s%[3]s api /ums/v2/users/self
+
   # who is signed in, until when; then sign out
   %[6]s%[3]s status
   %[6]s%[3]s logout

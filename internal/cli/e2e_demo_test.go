@@ -62,6 +62,14 @@ func TestDemoWorksAsPrinted(t *testing.T) {
 			}
 			w.token() // so the leak check knows the demo's token
 
+			// The same call through the agent's proxy.
+			api := printedLineWith(t, text, " api /ums/v2/users/self")
+			res = w.sh(api)
+			wantExit(t, res, 0, api)
+			if err := json.Unmarshal([]byte(res.stdout), &user); err != nil || user.Username != "demo@example.com" {
+				t.Errorf("the printed api line printed %q (%v), want the JSON of demo@example.com", res.stdout, err)
+			}
+
 			caFile := filepath.Join(w.runtime, "biot-agent", "demo-ca.pem")
 			if !strings.Contains(curl, caFile) {
 				t.Errorf("the curl line %q does not use the CA file %s", curl, caFile)
@@ -83,5 +91,17 @@ func printedLine(t *testing.T, text, prefix string) string {
 		}
 	}
 	t.Fatalf("the demo printed no line starting with %q:\n%s", prefix, text)
+	return ""
+}
+
+// printedLineWith is the instruction line that holds part.
+func printedLineWith(t *testing.T, text, part string) string {
+	t.Helper()
+	for _, line := range strings.Split(text, "\n") {
+		if strings.Contains(line, part) {
+			return strings.TrimSpace(line)
+		}
+	}
+	t.Fatalf("the demo printed no line with %q:\n%s", part, text)
 	return ""
 }

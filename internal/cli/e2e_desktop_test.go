@@ -518,7 +518,7 @@ func (d *trayDesktop) refreshTokenFromKeyring(t *testing.T, w *world, username s
 }
 
 // chromium starts Debian's chromium, headless, for the test.
-func chromium(t *testing.T) context.Context {
+func chromium(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	const path = "/usr/bin/chromium"
 	if _, err := os.Stat(path); err != nil {
@@ -528,7 +528,7 @@ func chromium(t *testing.T) context.Context {
 		}
 		t.Skip(msg)
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless,
 		chromedp.NoSandbox, // tests run as root here, where the sandbox cannot start
@@ -540,7 +540,7 @@ func chromium(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(t.TempDir()),
-	)
+	}, extra...)...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
 	// The first Do starts the browser and must have no deadline (see

@@ -54,7 +54,7 @@ func exitCode(err error) int {
 		case ipc.CodeSignedOut, ipc.CodeNeedsLogin, ipc.CodeMFARequired, ipc.CodePasswordReset,
 			ipc.CodeLocked, ipc.CodeLoginFailed, ipc.CodeWaitTimeout:
 			return exitSignIn
-		case ipc.CodeOffline:
+		case ipc.CodeOffline, ipc.CodeBioTUnreachable:
 			return exitOffline
 		case ipc.CodeBadRequest, ipc.CodeUnknownEnvironment, ipc.CodeEnvironmentRequired:
 			return exitUsage

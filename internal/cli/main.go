@@ -40,7 +40,7 @@ type command struct {
 
 func commands() []*command {
 	return []*command{
-		runCmd(), demoCmd(), loginCmd(), logoutCmd(), statusCmd(), tokenCmd(), execCmd(), envCmd(), environmentsCmd(),
+		runCmd(), demoCmd(), loginCmd(), logoutCmd(), statusCmd(), tokenCmd(), apiCmd(), execCmd(), envCmd(), environmentsCmd(),
 		autostartCmd(), doctorCmd(), versionCmd(),
 	}
 }
@@ -126,6 +126,7 @@ With no command, biot-agent runs the agent (as "biot-agent run").
 "biot-agent <command> --help" tells more about one command.
 
 Scripts:
+  biot-agent api /ums/v2/users/self
   curl -H "Authorization: Bearer $(biot-agent token)" "$BIOT_URL/ums/v2/users/self"
 
 Exit codes: 0 done, 1 failed, 2 bad usage, 3 sign-in needed,

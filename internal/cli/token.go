@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
@@ -61,17 +62,32 @@ func (o *tokenFlags) options() ipc.TokenOptions {
 
 func execCmd() *command {
 	var o tokenFlags
+	var proxy bool
 	return &command{
 		name:    "exec",
 		oneEnv:  true,
 		summary: "run a command with BIOT_TOKEN, BIOT_API_URL and BIOT_ENV set",
-		usage:   "[--min-valid D] [--wait D] [--] COMMAND [ARGS...]",
-		help: `Runs COMMAND with the current access token in BIOT_TOKEN, the BioT URL
-in BIOT_API_URL and the environment's name in BIOT_ENV (so that the
-command's own biot-agent calls act there too), and exits with its exit
-code. The token is fetched once, at the start: for long jobs, ask the
-agent again (biot-agent token) instead.`,
-		flags: o.register,
+		usage:   "[-e NAME] [--proxy] [--min-valid D] [--wait D] [--] COMMAND [ARGS...]",
+		help: `Runs COMMAND with the current access token in BIOT_TOKEN, the BioT URL in
+BIOT_API_URL, the environment's name in BIOT_ENV (so that the command's own
+biot-agent calls act there too) and the agent's socket in BIOT_AGENT_SOCK,
+and exits with its exit code. The token is fetched once, at the start: a
+long job asks the agent again (biot-agent token, or GET /v1/token on
+BIOT_AGENT_SOCK), or calls BioT through the agent (biot-agent api, or
+/v1/proxy/ on the socket).
+
+With --proxy, BIOT_API_URL is instead a base URL on 127.0.0.1 that calls
+BioT through the agent, a fresh token added to every request: tools that
+take only a base URL (SDKs, Postman's CLI, notebooks) need no token at all,
+and BIOT_TOKEN is not set. The listener lives exactly as long as COMMAND;
+the URL holds a secret key (do not log it), and the listener refuses
+other hosts' names, web pages and, on Linux, other users.
+
+  biot-agent exec --proxy -- sh -c 'curl "$BIOT_API_URL/ums/v2/users/self"'`,
+		flags: func(fs *flag.FlagSet) {
+			o.register(fs)
+			fs.BoolVar(&proxy, "proxy", false, "set BIOT_API_URL to a loopback proxy through the agent, and no BIOT_TOKEN")
+		},
 		run: func(ctx context.Context, e *env, _ *flag.FlagSet, args []string) error {
 			if len(args) == 0 {
 				return usagef("exec needs a command to run")
@@ -90,27 +106,67 @@ agent again (biot-agent token) instead.`,
 				}
 				c.Env = st.Env
 			}
+			// Even through the proxy, a child that would only meet "not
+			// signed in" on its first call is not started.
 			tok, err := c.Token(ctx, o.options())
 			if err != nil {
 				return err
 			}
 			cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 			cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
-			cmd.Env = append(os.Environ(), "BIOT_TOKEN="+tok.Token, "BIOT_API_URL="+tok.BaseURL)
+			cmd.Env = os.Environ()
+			if sock, err := ipc.SocketPath(); err == nil {
+				cmd.Env = append(cmd.Env, "BIOT_AGENT_SOCK="+sock)
+			}
 			if c.Env != "" {
 				cmd.Env = append(cmd.Env, "BIOT_ENV="+c.Env)
 			}
-			err = cmd.Run()
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				return &childExit{code: ee.ExitCode()}
+			if !proxy {
+				cmd.Env = append(cmd.Env, "BIOT_TOKEN="+tok.Token, "BIOT_API_URL="+tok.BaseURL)
+				return runChild(cmd)
 			}
+			lb, err := ipc.ListenLoopback(c, loopbackLogger(e))
 			if err != nil {
 				return fmt.Errorf("exec: %w", err)
 			}
-			return nil
+			served := make(chan error, 1)
+			go func() { served <- lb.Serve() }()
+			cmd.Env = append(cmd.Env, "BIOT_API_URL="+lb.URL())
+			err = runChild(cmd)
+			_ = lb.Close() // the child is gone: so is its listener
+			<-served
+			return err
 		},
 	}
+}
+
+// runChild runs cmd and passes its exit code on.
+func runChild(cmd *exec.Cmd) error {
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return &childExit{code: ee.ExitCode()}
+	}
+	if err != nil {
+		return fmt.Errorf("exec: %w", err)
+	}
+	return nil
+}
+
+// loopbackLogger says on stderr what the loopback listener refused.
+func loopbackLogger(e *env) *slog.Logger {
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{
+		Level: slog.LevelWarn,
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			if len(groups) == 0 && a.Key == slog.MessageKey {
+				a.Value = slog.StringValue("biot-agent exec --proxy: " + a.Value.String())
+			}
+			return a
+		},
+	}))
 }
 
 // childExit passes a child's exit code through, without a message of ours.

@@ -28,7 +28,11 @@ func (b *Backend) Session(env string) (ipc.Session, error) {
 	if err != nil {
 		return nil, apiError(err)
 	}
-	return Session(a), nil
+	var readOnly bool
+	if e, ok := b.envs.Env(a.Env()); ok {
+		readOnly = e.ReadOnly
+	}
+	return &session{a: a, readOnly: readOnly}, nil
 }
 
 // Environments returns every environment's status, and the default's name.
@@ -44,7 +48,8 @@ func (b *Backend) Environments() ([]ipc.Status, string) {
 // session is one *agent.Agent in the local API's types. Its methods are the
 // agent's, converted.
 type session struct {
-	a *agent.Agent
+	a        *agent.Agent
+	readOnly bool // as configured when the session was looked up
 }
 
 // Session returns a as the local API's session of its environment.
@@ -61,6 +66,18 @@ func (b *session) Token(ctx context.Context, minValid time.Duration) (ipc.Token,
 func (b *session) CurrentToken(minValid time.Duration) (ipc.Token, bool) {
 	tok, ok := b.a.CurrentToken(minValid)
 	return ipc.Token(tok), ok
+}
+
+func (b *session) Renew(ctx context.Context, refused string) (ipc.Token, error) {
+	tok, err := b.a.Renew(ctx, refused)
+	if err != nil {
+		return ipc.Token{}, apiError(err)
+	}
+	return ipc.Token(tok), nil
+}
+
+func (b *session) Upstream() ipc.Upstream {
+	return ipc.Upstream{BaseURL: b.a.BaseURL(), Transport: b.a.Forwarder(), ReadOnly: b.readOnly}
 }
 
 func (b *session) Status() ipc.Status { return status(b.a.Status()) }

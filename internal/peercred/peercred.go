@@ -1,14 +1,21 @@
 // Package peercred reads who is at the other end of a Unix socket: the
 // credentials the kernel recorded when the peer connected, which the peer
 // cannot forge. It is the one reader of them, for the agent's socket (which
-// refuses other users) and for doctor (which names the agent's process).
+// refuses other users), for the loopback listener of `biot-agent exec
+// --proxy` (likewise) and for doctor (which names the agent's process).
 //
 //	cred, err := peercred.Get(conn)
 //	if errors.Is(err, peercred.ErrUnsupported) { ... } // the system cannot tell
 //
-// Linux answers the user and the process (SO_PEERCRED), macOS the user only
-// (LOCAL_PEERCRED); other systems answer [ErrUnsupported], where the
-// socket's file permissions must keep others out on their own.
+// On a Unix socket, Linux answers the user and the process (SO_PEERCRED),
+// macOS the user only (LOCAL_PEERCRED); other systems answer
+// [ErrUnsupported], where the socket's file permissions must keep others
+// out on their own.
+//
+// On a TCP connection over loopback, Linux answers the user that owns the
+// peer's socket, as the kernel lists it in /proc/net/tcp (or tcp6); every
+// other system answers [ErrUnsupported]: a loopback listener must then have
+// another guard (the loopback listener's is a secret key in its URL).
 //
 // It imports nothing of this module, so that ipc and doctor may share it.
 package peercred
@@ -31,9 +38,13 @@ type Cred struct {
 var ErrUnsupported = errors.New("peer credentials are not supported on this system")
 
 // Get returns the credentials of the process at the other end of c, which
-// must be a Unix socket. Where the system cannot tell, it answers
-// ErrUnsupported itself, unwrapped.
+// must be a Unix socket or a TCP connection between two loopback
+// addresses. Where the system cannot tell, it answers ErrUnsupported
+// itself, unwrapped.
 func Get(c net.Conn) (Cred, error) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		return tcpPeer(tc)
+	}
 	uc, ok := c.(*net.UnixConn)
 	if !ok {
 		return Cred{}, fmt.Errorf("peer credentials: %T is not a Unix socket", c)

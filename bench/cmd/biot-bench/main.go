@@ -30,7 +30,7 @@ import (
 )
 
 // benchmarks in the order they run; -only picks some.
-var benchmarks = []string{"socket", "storm", "cli", "startup", "idle", "fleet"}
+var benchmarks = []string{"socket", "storm", "cli", "startup", "idle", "fleet", "proxy"}
 
 func main() {
 	out := flag.String("out", "docs", "the `folder` for PERFORMANCE.md, fleet.png and results.json")
@@ -173,6 +173,14 @@ func runOne(ctx context.Context, name string, smoke bool, res *bench.Results) er
 		var r bench.FleetResult
 		r, err = bench.FleetBench(ctx, cfg)
 		res.Fleet = &r
+	case "proxy":
+		cfg := bench.ProxyConfig{Bin: res.Build}
+		if smoke {
+			cfg = bench.ProxyConfig{Bin: res.Build, Runs: 5, Rounds: 1, Segment: 50 * time.Millisecond}
+		}
+		var r bench.ProxyResult
+		r, err = bench.ProxyBench(ctx, cfg)
+		res.Proxy = &r
 	default:
 		err = errors.New("unknown benchmark")
 	}

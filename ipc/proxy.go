@@ -1,0 +1,413 @@
+package ipc
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The proxy: /v1/proxy/PATH and /v1/environments/NAME/proxy/PATH, sent on
+// to the environment's BioT with its access token. The package
+// documentation says what a caller sees; the why is here.
+
+// Headers of the proxy's answers.
+const (
+	// ErrorHeader names the code of an answer the agent made itself on a
+	// proxy path (the session is over, the environment is read-only, BioT
+	// did not answer), so a client tells it from BioT's own answer without
+	// reading the body.
+	ErrorHeader = "Biot-Agent-Error"
+	// RetryHeader, on a 401 the proxy passes on from BioT, says why it
+	// did not renew the token and send the request again.
+	RetryHeader = "Biot-Agent-Retry"
+)
+
+const (
+	proxyPrefix = "/v1/proxy"
+	envsPrefix  = "/v1/environments/"
+	// maxRetryBody is the largest request body the proxy keeps, so it can
+	// send the request again after a renewal. Larger ones stream through
+	// as they come, once.
+	maxRetryBody = 8 << 20
+	// proxyIdle ends a proxied exchange in which no byte moved either way
+	// for this long. While bytes move, the connection's deadlines keep
+	// moving with them: a download or an event stream lasts as long as it
+	// flows.
+	proxyIdle = 10 * time.Minute
+)
+
+// proxyPath splits a request path into the environment it names ("" for
+// /v1/proxy/...) and the rest, the path to send to BioT; ok is false when
+// path is not a proxy path.
+func proxyPath(path string) (env, rest string, ok bool) {
+	if after, found := strings.CutPrefix(path, proxyPrefix); found && (after == "" || after[0] == '/') {
+		return "", strings.TrimPrefix(after, "/"), true
+	}
+	after, found := strings.CutPrefix(path, envsPrefix)
+	if !found {
+		return "", "", false
+	}
+	env, after, found = strings.Cut(after, "/")
+	if !found || env == "" {
+		return "", "", false
+	}
+	after, found = strings.CutPrefix(after, "proxy")
+	if !found || (after != "" && after[0] != '/') {
+		return "", "", false
+	}
+	return env, strings.TrimPrefix(after, "/"), true
+}
+
+// handleProxy answers a proxy path: any method, sent on to BioT.
+func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request, pathEnv string) {
+	// The route was found on the decoded path; what goes to BioT is the
+	// path as the caller escaped it, byte for byte.
+	env, rest, ok := proxyPath(r.URL.EscapedPath())
+	if !ok || env != pathEnv {
+		s.writeProxyError(w, r, badRequest("the agent's part of a proxy path (/v1/proxy/, /v1/environments/NAME/proxy/) must not be escaped"))
+		return
+	}
+	// The query is BioT's: only the path and the Biot-Env header name the
+	// environment here.
+	if h := r.Header.Get(EnvHeader); h != "" && h != env {
+		if env != "" {
+			s.writeProxyError(w, r, badRequest(fmt.Sprintf("the request names two environments, %q and %q", env, h)))
+			return
+		}
+		env = h
+	}
+	sess, err := s.Backend.Session(env)
+	if err != nil {
+		s.writeProxyError(w, r, err)
+		return
+	}
+	up := sess.Upstream()
+	if up.ReadOnly && !readMethod(r.Method) {
+		s.writeProxyError(w, r, &Error{Code: CodeReadOnly, Message: fmt.Sprintf(
+			"the environment %s is read-only: a %s is not sent to BioT (only GET, HEAD and OPTIONS are)", sess.Status().Env, r.Method)})
+		return
+	}
+	target, err := s.proxyURL(up.BaseURL, rest, r.URL.RawQuery)
+	if err != nil {
+		s.writeProxyError(w, r, err)
+		return
+	}
+	fw := &flowWriter{ResponseWriter: w, rc: http.NewResponseController(w)}
+	fw.touch() // lifts ReadTimeout: the body streams, under proxyIdle
+	// Shutdown ends a stream in flight: its deadlines pass, and with them
+	// the request's context.
+	defer context.AfterFunc(s.stopCtx, fw.expire)()
+
+	tok, ok := sess.CurrentToken(0)
+	if !ok {
+		if tok, err = token(r.Context(), sess, 0); err != nil {
+			s.writeProxyError(w, r, err)
+			return
+		}
+	}
+	f := &forwarder{sess: sess, base: up.Transport, tok: tok.Token, auth: s.bearer(tok.Token)}
+	if f.base == nil {
+		f.base = http.DefaultTransport
+	}
+	in := &flowBody{ReadCloser: r.Body, fw: fw}
+	if err := f.readBody(in, r.ContentLength); err != nil {
+		s.writeProxyError(w, r, badRequest("the request's body could not be read: "+err.Error()))
+		return
+	}
+	rp := &httputil.ReverseProxy{
+		Rewrite:       func(pr *httputil.ProxyRequest) { f.rewrite(pr, target, in) },
+		Transport:     f,
+		FlushInterval: -1, // every write goes out at once: event streams, and downloads never held whole
+		BufferPool:    copyBuffers,
+		ErrorLog:      s.proxyLog,
+		ErrorHandler:  s.proxyFailed,
+	}
+	rp.ServeHTTP(fw, r)
+}
+
+// readMethod reports whether a read-only environment lets method through.
+func readMethod(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	return false
+}
+
+// proxyURL is the URL a proxied request goes to: BioT's base URL, then
+// rest (escaped as the caller sent it) and the caller's query, as sent.
+func (s *Server) proxyURL(base, rest, rawQuery string) (*url.URL, error) {
+	// An environment's URL is parsed once, not on every request.
+	var parsed *url.URL
+	if v, ok := s.baseURLs.Load(base); ok {
+		parsed = v.(*url.URL)
+	} else {
+		u, err := url.Parse(base)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, fmt.Errorf("proxy: the environment's BioT URL %q is not one", base)
+		}
+		s.baseURLs.Store(base, u)
+		parsed = u
+	}
+	return joinURL(parsed, rest, rawQuery)
+}
+
+// joinURL is base, then rest (escaped as sent) and rawQuery. base is not
+// changed.
+func joinURL(base *url.URL, rest, rawQuery string) (*url.URL, error) {
+	u := *base
+	restPath, err := url.PathUnescape(rest)
+	if err != nil {
+		return nil, badRequest("the path is not validly escaped")
+	}
+	for seg := range strings.SplitSeq(restPath, "/") {
+		if seg == "." || seg == ".." {
+			return nil, badRequest("the path must not hold . or .. segments")
+		}
+	}
+	esc := u.EscapedPath()
+	u.Path += "/" + restPath
+	u.RawPath = esc + "/" + rest
+	u.RawQuery = rawQuery
+	return &u, nil
+}
+
+// bearer is the Authorization header of tok, made once per token: a
+// token is used far more often than it changes.
+func (s *Server) bearer(tok string) string {
+	if last := s.lastBearer.Load(); last != nil && last[0] == tok {
+		return last[1]
+	}
+	h := "Bearer " + tok
+	s.lastBearer.Store(&[2]string{tok, h})
+	return h
+}
+
+// copyBuffers are the buffers the proxy copies answers through, kept from
+// one request to the next instead of one new 32 KiB buffer each.
+var copyBuffers httputil.BufferPool = &bufferPool{}
+
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if buf, ok := b.p.Get().(*[]byte); ok {
+		return *buf
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
+
+// writeProxyError answers err as the agent's own answer on a proxy path.
+func (s *Server) writeProxyError(w http.ResponseWriter, r *http.Request, err error) {
+	_, info, _ := toAPI(err)
+	w.Header().Set(ErrorHeader, string(info.Code))
+	w.Header().Set("Cache-Control", "no-store")
+	s.writeError(w, r, err)
+}
+
+// proxyFailed is the ErrorHandler of the proxy: no answer came from BioT
+// (or the renewal of a refused token failed, an *Error).
+func (s *Server) proxyFailed(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case codeOf(err) != "":
+		s.writeProxyError(w, r, err)
+	case r.Context().Err() != nil:
+		// The caller went away, or the agent is stopping: the answer is
+		// for the record, as nobody is likely to read it.
+		s.writeProxyError(w, r, &Error{Code: CodeBioTUnreachable, Message: "the request ended before BioT answered"})
+	default:
+		s.log().Warn("proxy: no answer from BioT", "method", r.Method, "err", err)
+		s.writeProxyError(w, r, &Error{Code: CodeBioTUnreachable, Message: "BioT could not be reached: " + err.Error()})
+	}
+}
+
+// forwarder sends one proxied request to BioT with the session's token
+// and, when BioT refuses the token, once more with its renewal.
+type forwarder struct {
+	sess Session
+	base http.RoundTripper
+	tok  string
+	auth string // "Bearer " + tok
+	// body is the request's body when it was kept whole (buffered):
+	// only then can the request be sent again.
+	body     []byte
+	buffered bool
+	prefix   []byte // a body too large to keep: what was read of it
+}
+
+// readBody keeps a body of up to maxRetryBody bytes; of a larger one it
+// keeps only what it read to find out.
+func (f *forwarder) readBody(body io.Reader, length int64) error {
+	if length > maxRetryBody {
+		return nil
+	}
+	if length == 0 {
+		f.buffered = true
+		return nil
+	}
+	var buf bytes.Buffer
+	if length > 0 {
+		buf.Grow(int(length))
+	}
+	n, err := buf.ReadFrom(io.LimitReader(body, maxRetryBody+1))
+	if err != nil {
+		return err
+	}
+	if n > maxRetryBody {
+		f.prefix = buf.Bytes()
+		return nil
+	}
+	f.body, f.buffered = buf.Bytes(), true
+	return nil
+}
+
+// rewrite makes the request BioT gets: the target URL, the agent's token
+// in place of whatever the caller sent, no cookie, and the body.
+// httputil.ReverseProxy has dropped the hop-by-hop headers and the
+// caller's X-Forwarded-* and Forwarded, and adds none of its own under
+// Rewrite.
+func (f *forwarder) rewrite(pr *httputil.ProxyRequest, target *url.URL, in *flowBody) {
+	out := pr.Out
+	u := *target
+	out.URL = &u
+	out.Host = ""
+	h := out.Header
+	h.Del("Cookie")
+	h.Del(EnvHeader)
+	h.Set("Authorization", f.auth)
+	switch {
+	case f.buffered:
+		out.Body, out.GetBody = f.newBody()
+		out.ContentLength = int64(len(f.body))
+		out.TransferEncoding = nil
+		// The body is here already; waiting for BioT's 100 Continue
+		// would only delay it.
+		h.Del("Expect")
+	case f.prefix != nil:
+		out.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(f.prefix), in), in}
+	default:
+		out.Body = in
+	}
+}
+
+// newBody answers a fresh reader of the kept body, and the GetBody that
+// makes more (so net/http may send it again on a new connection).
+func (f *forwarder) newBody() (io.ReadCloser, func() (io.ReadCloser, error)) {
+	if len(f.body) == 0 {
+		return nil, nil
+	}
+	get := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(f.body)), nil }
+	b, _ := get()
+	return b, get
+}
+
+// RoundTrip sends req; on a 401 to a kept body it renews the token (one
+// refresh for every request refused together) and sends req once more.
+// Anything else, 403 and 5xx included, goes back as it came.
+func (f *forwarder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := f.base.RoundTrip(req)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+	if !f.buffered {
+		resp.Header.Set(RetryHeader, "no (body over 8 MiB)")
+		return resp, nil
+	}
+	tok, err := f.sess.Renew(req.Context(), f.tok)
+	if err != nil {
+		discard(resp)
+		return nil, err
+	}
+	if tok.Token == f.tok {
+		resp.Header.Set(RetryHeader, "no (BioT refused a token renewed moments ago)")
+		return resp, nil
+	}
+	discard(resp)
+	f.tok, f.auth = tok.Token, "Bearer "+tok.Token
+	again := req.Clone(req.Context())
+	again.Header.Set("Authorization", f.auth)
+	again.Body, again.GetBody = f.newBody()
+	return f.base.RoundTrip(again)
+}
+
+// discard reads a little of an answer nobody will see, so its connection
+// can serve the next request, and closes it.
+func discard(resp *http.Response) {
+	_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
+	resp.Body.Close()
+}
+
+// flowWriter moves the connection's deadlines along while a proxied
+// exchange moves bytes, so that only an idle one ends (see proxyIdle).
+// Unwrap keeps http.ResponseController (flushes, and the hijack of an
+// upgrade) working through it.
+type flowWriter struct {
+	http.ResponseWriter
+	rc   *http.ResponseController
+	next atomic.Int64 // when the deadlines move next, in Unix nanoseconds
+
+	mu      sync.Mutex // one move of the deadlines at a time
+	expired bool
+}
+
+// touch moves the deadlines to proxyIdle from now, at most every quarter
+// of it: setting a deadline resets a timer, not worth paying on every
+// write.
+func (fw *flowWriter) touch() {
+	now := time.Now()
+	if now.UnixNano() < fw.next.Load() {
+		return
+	}
+	fw.next.Store(now.Add(proxyIdle / 4).UnixNano())
+	fw.mu.Lock()
+	defer fw.mu.Unlock()
+	if !fw.expired {
+		_ = fw.rc.SetReadDeadline(now.Add(proxyIdle))
+		_ = fw.rc.SetWriteDeadline(now.Add(proxyIdle))
+	}
+}
+
+// expire ends the exchange: its deadlines pass now, for good, so the
+// server's read of the connection fails and cancels the request's context
+// (and with it the request to BioT), and writes fail.
+func (fw *flowWriter) expire() {
+	fw.mu.Lock()
+	defer fw.mu.Unlock()
+	fw.expired = true
+	now := time.Now()
+	_ = fw.rc.SetReadDeadline(now)
+	_ = fw.rc.SetWriteDeadline(now)
+}
+
+func (fw *flowWriter) Write(p []byte) (int, error) {
+	fw.touch()
+	return fw.ResponseWriter.Write(p)
+}
+
+func (fw *flowWriter) Unwrap() http.ResponseWriter { return fw.ResponseWriter }
+
+// flowBody is the request's body, moving the deadlines as it is read.
+type flowBody struct {
+	io.ReadCloser
+	fw *flowWriter
+}
+
+func (b *flowBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		b.fw.touch()
+	}
+	return n, err
+}
