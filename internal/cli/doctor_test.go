@@ -241,7 +241,7 @@ func TestDoctorOutsideAnySession(t *testing.T) {
 		{
 			name: "nothing configured",
 			check: func(t *testing.T, r doctor.Report) {
-				wantFinding(t, r, doctor.CheckURL, doctor.Fail, "no BioT URL configured", "BIOT_URL")
+				wantFinding(t, r, doctor.CheckURL, doctor.Warn, "no BioT environment yet", "login --url")
 				wantFinding(t, r, doctor.CheckClock, doctor.Skip, "no BioT URL")
 			},
 		},

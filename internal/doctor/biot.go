@@ -24,12 +24,12 @@ const (
 	certSoon = 14 * 24 * time.Hour
 )
 
-// noURLFix says how to configure the URL; where names the config file.
+// noURLFix says how to add an environment; where names the config file.
 func noURLFix(where string) string {
 	if where == "" {
 		where = "the config file"
 	}
-	return `set it: url = "https://api.<env>.biot-med.com" in ` + where + `, or BIOT_URL, or pass --url`
+	return `add one: biot-agent login --url https://api.<env>.biot-med.com -e NAME (or "Add a BioT environment…" in the tray, or [environments.NAME] in ` + where + `)`
 }
 
 // checkBioT finds the BioT URL, asks its health check over HTTPS, and
@@ -51,7 +51,7 @@ func checkBioT(ctx context.Context, o Options, agentURL <-chan string) []Finding
 	if err != nil {
 		uf.Level, uf.Message = Fail, fmt.Sprintf("cannot tell which BioT to use: %v.", err)
 		if errors.Is(err, context.DeadlineExceeded) {
-			uf.Message = fmt.Sprintf("finding the BioT URL took over %v (the keyring, where the last session's URL is, does not answer).", limit)
+			uf.Message = fmt.Sprintf("finding the BioT URL took over %v.", limit)
 		}
 		uf.Fix = noURLFix(o.ConfigPath)
 		cf.Message = "not checked: no BioT URL"
@@ -67,7 +67,7 @@ func checkBioT(ctx context.Context, o Options, agentURL <-chan string) []Finding
 		}
 	}
 	if res.url == "" {
-		uf.Level, uf.Message, uf.Fix = Fail, "no BioT URL configured, so the agent cannot start.", noURLFix(o.ConfigPath)
+		uf.Level, uf.Message, uf.Fix = Warn, "no BioT environment yet: the agent runs, signed out, until one is added.", noURLFix(o.ConfigPath)
 		cf.Message = "not checked: no BioT URL"
 		return []Finding{uf, cf}
 	}

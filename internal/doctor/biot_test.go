@@ -142,7 +142,7 @@ func TestTheBioTURLAndTheClock(t *testing.T) {
 func TestNoURLConfigured(t *testing.T) {
 	p := newPerson(t)
 	r := p.run(t, Options{ConfigPath: "/home/ana/.config/biot-agent/config.toml"})
-	want(t, r, CheckURL, Fail, "no BioT URL configured", `url = "https://api.<env>.biot-med.com" in /home/ana/.config/biot-agent/config.toml`, "BIOT_URL", "--url")
+	want(t, r, CheckURL, Warn, "no BioT environment yet", "biot-agent login --url https://api.<env>.biot-med.com -e NAME", "/home/ana/.config/biot-agent/config.toml")
 	want(t, r, CheckClock, Skip, "no BioT URL")
 
 	r = p.run(t, Options{ResolveURL: func(context.Context) (string, string, error) {
