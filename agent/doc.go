@@ -8,6 +8,14 @@
 // types carry no JSON: package tray uses it in process, and
 // internal/localapi serves it on the socket in package ipc's types.
 //
+// A person signs in with a password ([Agent.Login]), then an SMS code when
+// BioT asks for one ([Agent.SubmitMFA]); a user whose credentialType is
+// OTP has no password and signs in with a code sent to the phone
+// ([Agent.RequestCode], then SubmitMFA). Either way a sign-in that waits
+// for its code is pending beside the state (Status.MFAPending), a refused
+// code is said in words and never sent again on its own, and the session
+// then lives and refreshes the same way.
+//
 // The session is in one of four states:
 //
 //   - signed_out: nobody is signed in.

@@ -19,13 +19,19 @@ type session struct {
 	refreshExp              time.Time // zero when BioT did not say
 }
 
-// mfaPending is a sign-in waiting for its SMS code.
+// mfaPending is a sign-in waiting for its SMS code: the second step of a
+// password sign-in (interim set), or the sign-in of a user whose
+// credentialType is OTP, who has no password (requestID set).
 type mfaPending struct {
-	username string
-	interim  string // the limited access token that may only send the code
-	expires  time.Time
-	phone    string
+	username  string    // for an OTP user, the phone: BioT's username of such a user
+	interim   string    // MFA: the limited access token that may only send the code
+	requestID string    // OTP: the request the code was sent for
+	expires   time.Time // when the code expires; zero when BioT does not say (OTP)
+	phone     string    // masked, as BioT shows it
 }
+
+// byCode reports whether p is the sign-in of an OTP user.
+func (p *mfaPending) byCode() bool { return p.requestID != "" }
 
 // refreshLead is how long before expiry a token is refreshed: a quarter of
 // its lifetime or 5 minutes, whichever is shorter.
