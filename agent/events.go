@@ -79,6 +79,7 @@ func (a *Agent) statusLocked() Status {
 		Message:     l.message,
 		Username:    l.username,
 		Env:         a.cfg.Env,
+		Identity:    IdentityUser,
 		BaseURL:     a.BaseURL(),
 		LastRefresh: copyResult(l.last),
 		MFAPending:  l.mfa != nil,
