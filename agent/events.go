@@ -85,6 +85,9 @@ func (a *Agent) statusLocked() Status {
 		MFAPending:  l.mfa != nil,
 		Store:       a.cfg.Store.Info(),
 	}
+	if a.cfg.Service != nil {
+		st.Identity = IdentityService
+	}
 	if a.storeErr != nil {
 		st.Store.Problem = a.storeErr.Error()
 	}

@@ -23,6 +23,9 @@ func (a *Agent) Login(ctx context.Context, username, password string) error {
 	if username == "" || password == "" {
 		return newError(KindBadRequest, nil, "username and password are both needed")
 	}
+	if err := a.notService(); err != nil {
+		return err
+	}
 	a.loginMu.Lock()
 	defer a.loginMu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, loginTimeout)
@@ -57,6 +60,9 @@ func (a *Agent) RequestCode(ctx context.Context, phone string) (string, error) {
 	if phone == "" {
 		return "", newError(KindBadRequest, nil, "the phone number is empty")
 	}
+	if err := a.notService(); err != nil {
+		return "", err
+	}
 	a.loginMu.Lock()
 	defer a.loginMu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, loginTimeout)
@@ -69,6 +75,14 @@ func (a *Agent) RequestCode(ctx context.Context, phone string) (string, error) {
 	a.pendMFA(&mfaPending{username: phone, requestID: requestID, phone: masked})
 	a.mu.Unlock()
 	return masked, nil
+}
+
+// notService refuses a person's sign-in in a service user's environment.
+func (a *Agent) notService() error {
+	if a.cfg.Service != nil {
+		return newError(KindBadRequest, nil, "%s signs in as service user %s, not as a person", a.cfg.Env, a.cfg.Service.ID)
+	}
+	return nil
 }
 
 // codeError turns BioT's refusal to send a sign-in code into words.
@@ -245,9 +259,12 @@ func (a *Agent) Logout(ctx context.Context) error {
 	a.mu.Unlock()
 	a.log.Info("signed out")
 
-	a.storeMu.Lock()
-	err := a.deleteStored()
-	a.storeMu.Unlock()
+	var err error
+	if a.cfg.Service == nil { // a service user stores nothing
+		a.storeMu.Lock()
+		err = a.deleteStored()
+		a.storeMu.Unlock()
+	}
 
 	done := make(chan struct{})
 	go func() { a.logoutUpstream(refresh); close(done) }()
