@@ -22,8 +22,13 @@ type Config struct {
 	Adopt  bool
 	Client *biot.Client // talks to the one BioT environment this agent serves
 	Store  Store        // keeps the session between runs
-	Clock  Clock        // default SystemClock
-	Logger *slog.Logger // default slog.Default()
+	// Service, when set, makes the agent's identity a BioT service user
+	// instead of a person: it signs in on its own with the service user's
+	// id and secret key, again before each token runs out, and keeps
+	// nothing in Store.
+	Service *ServiceIdentity
+	Clock   Clock        // default SystemClock
+	Logger  *slog.Logger // default slog.Default()
 
 	// Jitter returns a number in [0, 1); default math/rand/v2.Float64.
 	Jitter func() float64
@@ -82,6 +87,9 @@ func New(cfg Config) (*Agent, error) {
 	}
 	if cfg.Store == nil {
 		return nil, errors.New("agent: no store")
+	}
+	if s := cfg.Service; s != nil && (s.ID == "" || s.Secret == nil) {
+		return nil, errors.New("agent: a service user needs an id and a source for its secret key")
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = SystemClock{}

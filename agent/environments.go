@@ -16,6 +16,18 @@ type Env struct {
 	Name     string
 	URL      string
 	ReadOnly bool // only reads may be sent to BioT through the agent
+	// Service, when set, is the service user the environment signs in as;
+	// nil: a person signs in.
+	Service *ServiceIdentity
+}
+
+// sameIdentity reports whether a and b sign in as the same identity: both
+// as a person, or both as the same service user.
+func sameIdentity(a, b *ServiceIdentity) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.ID == b.ID
 }
 
 // Environments is the agents of every configured environment, by name. Each
@@ -68,8 +80,10 @@ func NewEnvironments(base Config, newClient func(url string) (*biot.Client, erro
 // Set makes envs the configured environments and def (one of their names,
 // or "") the default. A new environment gets an agent, which resumes its
 // stored session; a removed one is signed out (here, in the store and at
-// BioT), and so is one whose URL changed, which then starts afresh; for the
-// others only what may be done there changes. Nothing changes when envs is
+// BioT), and so is one whose URL or identity (a person, or which service
+// user) changed, which then starts afresh; for the others only what may be
+// done there changes. A service user's source of its secret is the one its
+// agent was built with. Nothing changes when envs is
 // not valid.
 func (e *Environments) Set(envs []Env, def string) error {
 	e.setMu.Lock()
@@ -91,11 +105,12 @@ func (e *Environments) Set(envs []Env, def string) error {
 		e.mu.Lock()
 		old := e.envs[v.Name]
 		e.mu.Unlock()
-		if old != nil && old.env.URL == v.URL {
+		if old != nil && old.env.URL == v.URL && sameIdentity(old.env.Service, v.Service) {
 			continue
 		}
 		cfg := e.base
 		cfg.Env, cfg.Adopt = v.Name, adopters[v.URL] == v.Name
+		cfg.Service = v.Service
 		if cfg.Logger != nil {
 			cfg.Logger = cfg.Logger.With("env", v.Name)
 		}
@@ -167,6 +182,9 @@ func adopters(envs []Env, def string) map[string]string {
 	})
 	m := map[string]string{}
 	for _, v := range sorted {
+		if v.Service != nil {
+			continue // a service user stores nothing, so adopts nothing
+		}
 		if _, ok := m[v.URL]; !ok {
 			m[v.URL] = v.Name
 		}

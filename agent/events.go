@@ -79,10 +79,14 @@ func (a *Agent) statusLocked() Status {
 		Message:     l.message,
 		Username:    l.username,
 		Env:         a.cfg.Env,
+		Identity:    IdentityUser,
 		BaseURL:     a.BaseURL(),
 		LastRefresh: copyResult(l.last),
 		MFAPending:  l.mfa != nil,
 		Store:       a.cfg.Store.Info(),
+	}
+	if a.cfg.Service != nil {
+		st.Identity = IdentityService
 	}
 	if a.storeErr != nil {
 		st.Store.Problem = a.storeErr.Error()

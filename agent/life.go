@@ -88,11 +88,20 @@ func (a *Agent) pendMFA(p *mfaPending) {
 	a.publishLocked()
 }
 
-// refreshAt is when the loop refreshes s's access token: the lead before
-// expiry, lengthened by up to a tenth at random so that many agents do not
-// refresh in step.
+// refreshAt is when the loop refreshes s's access token (for a service
+// user, signs in again): the lead before expiry, lengthened by up to a
+// tenth at random so that many agents do not refresh in step. A service
+// user's next sign-in is never sooner than serviceMinGap, however short
+// its tokens live.
 func (a *Agent) refreshAt(s *session) deadline {
 	lead := refreshLead(s.lifetime)
+	if a.cfg.Service != nil {
+		lead = serviceLead(s.lifetime)
+	}
 	lead += time.Duration(a.cfg.Jitter() * float64(lead) / 10)
-	return s.expires.sooner(lead)
+	at := s.expires.sooner(lead)
+	if a.cfg.Service != nil && at.left(a.cfg.Clock) < serviceMinGap {
+		at = after(a.cfg.Clock, serviceMinGap)
+	}
+	return at
 }

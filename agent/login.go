@@ -23,6 +23,9 @@ func (a *Agent) Login(ctx context.Context, username, password string) error {
 	if username == "" || password == "" {
 		return newError(KindBadRequest, nil, "username and password are both needed")
 	}
+	if err := a.notService(); err != nil {
+		return err
+	}
 	a.loginMu.Lock()
 	defer a.loginMu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, loginTimeout)
@@ -45,8 +48,58 @@ func (a *Agent) Login(ctx context.Context, username, password string) error {
 	return a.establish(username, resp)
 }
 
-// SubmitMFA finishes a sign-in that waits for its SMS code. A wrong code may
-// be tried again; an expired one ends the sign-in.
+// RequestCode starts the sign-in of a user whose credentialType is OTP, who
+// has no password: BioT sends a code by SMS to phone (E.164, such as
+// +15550100123: the user's BioT username), and the sign-in waits for it, as
+// an MFA sign-in does. Finish it with [Agent.SubmitMFA]; [Agent.ResendMFA]
+// asks for another code. RequestCode answers the phone as BioT masks it.
+//
+// A phone BioT does not know is said in words; nothing is retried.
+func (a *Agent) RequestCode(ctx context.Context, phone string) (string, error) {
+	phone = strings.TrimSpace(phone)
+	if phone == "" {
+		return "", newError(KindBadRequest, nil, "the phone number is empty")
+	}
+	if err := a.notService(); err != nil {
+		return "", err
+	}
+	a.loginMu.Lock()
+	defer a.loginMu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, loginTimeout)
+	defer cancel()
+	requestID, masked, err := a.cfg.Client.GenerateOTP(ctx, phone)
+	if err != nil {
+		return "", a.codeError(phone, err)
+	}
+	a.mu.Lock()
+	a.pendMFA(&mfaPending{username: phone, requestID: requestID, phone: masked})
+	a.mu.Unlock()
+	return masked, nil
+}
+
+// notService refuses a person's sign-in in a service user's environment.
+func (a *Agent) notService() error {
+	if a.cfg.Service != nil {
+		return newError(KindBadRequest, nil, "%s signs in as service user %s, not as a person", a.cfg.Env, a.cfg.Service.ID)
+	}
+	return nil
+}
+
+// codeError turns BioT's refusal to send a sign-in code into words.
+func (a *Agent) codeError(phone string, err error) error {
+	if biot.Classify(err) == biot.ClassCredentials {
+		return newError(KindLoginFailed, err,
+			"BioT sends no sign-in code to %s (%s): check the number, in international form such as +15550100123, "+
+				"and that its user signs in with a code rather than a password", phone, apiCode(err))
+	}
+	return a.loginError(phone, err)
+}
+
+// SubmitMFA finishes a sign-in that waits for its SMS code: the second step
+// of a password sign-in, or a sign-in by code ([Agent.RequestCode]). A
+// wrong code may be tried again; an expired one ends an MFA sign-in, and
+// makes BioT refuse a sign-in by code, which then wants a new code. Nothing
+// is retried on its own.
 func (a *Agent) SubmitMFA(ctx context.Context, code string) error {
 	code = strings.TrimSpace(code)
 	if code == "" {
@@ -60,9 +113,19 @@ func (a *Agent) SubmitMFA(ctx context.Context, code string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, loginTimeout)
 	defer cancel()
-	resp, err := a.cfg.Client.LoginMFA(ctx, p.interim, code)
+	var resp *biot.LoginResponse
+	if p.byCode() {
+		resp, err = a.cfg.Client.LoginOTP(ctx, p.requestID, code)
+	} else {
+		resp, err = a.cfg.Client.LoginMFA(ctx, p.interim, code)
+	}
 	if err != nil {
 		if biot.Classify(err) == biot.ClassCredentials {
+			if p.byCode() {
+				// BioT answers a wrong and an expired code alike.
+				return newError(KindLoginFailed, err,
+					"BioT did not accept the code sent to %s: it is wrong, or it expired; check it and try again, or ask for a new code", sentTo(p))
+			}
 			return newError(KindLoginFailed, err, "BioT did not accept the SMS code: check it and try again")
 		}
 		return a.loginError(p.username, err)
@@ -70,7 +133,16 @@ func (a *Agent) SubmitMFA(ctx context.Context, code string) error {
 	return a.establish(p.username, resp)
 }
 
-// ResendMFA asks BioT to send the SMS code again.
+// sentTo names where p's code went.
+func sentTo(p *mfaPending) string {
+	if p.phone != "" {
+		return p.phone
+	}
+	return p.username
+}
+
+// ResendMFA asks BioT to send the SMS code again. For a sign-in by code it
+// asks for a new code, which replaces the one sent before.
 func (a *Agent) ResendMFA(ctx context.Context) error {
 	a.loginMu.Lock()
 	defer a.loginMu.Unlock()
@@ -80,6 +152,18 @@ func (a *Agent) ResendMFA(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, loginTimeout)
 	defer cancel()
+	if p.byCode() {
+		requestID, masked, err := a.cfg.Client.GenerateOTP(ctx, p.username)
+		if err != nil {
+			return a.codeError(p.username, err)
+		}
+		a.mu.Lock()
+		if a.life.mfa == p {
+			a.pendMFA(&mfaPending{username: p.username, requestID: requestID, phone: masked})
+		}
+		a.mu.Unlock()
+		return nil
+	}
 	exp, err := a.cfg.Client.ResendMFA(ctx, p.interim)
 	if err != nil {
 		return a.loginError(p.username, err)
@@ -98,7 +182,7 @@ func (a *Agent) pendingMFA() (*mfaPending, error) {
 	defer a.mu.Unlock()
 	p := a.life.mfa
 	if p == nil {
-		return nil, newError(KindBadRequest, nil, "no sign-in is waiting for an SMS code: sign in with username and password first")
+		return nil, newError(KindBadRequest, nil, "no sign-in is waiting for an SMS code: sign in with username and password, or ask for a code by phone, first")
 	}
 	if !p.expires.IsZero() && !a.cfg.Clock.Now().Before(p.expires) {
 		a.pendMFA(nil)
@@ -175,9 +259,12 @@ func (a *Agent) Logout(ctx context.Context) error {
 	a.mu.Unlock()
 	a.log.Info("signed out")
 
-	a.storeMu.Lock()
-	err := a.deleteStored()
-	a.storeMu.Unlock()
+	var err error
+	if a.cfg.Service == nil { // a service user stores nothing
+		a.storeMu.Lock()
+		err = a.deleteStored()
+		a.storeMu.Unlock()
+	}
 
 	done := make(chan struct{})
 	go func() { a.logoutUpstream(refresh); close(done) }()

@@ -25,7 +25,7 @@ func TestLoginServesAWorkingToken(t *testing.T) {
 		t.Errorf("BioT says the token is %q's, want %q", self.Username, user)
 	}
 	st := h.agent.Status()
-	if st.State != agent.StateSignedIn || st.AccessExpiresAt == nil || st.RefreshExpiresAt == nil || st.NextRefreshAt == nil {
+	if st.State != agent.StateSignedIn || st.Identity != agent.IdentityUser || st.AccessExpiresAt == nil || st.RefreshExpiresAt == nil || st.NextRefreshAt == nil {
 		t.Errorf("status after sign-in = %+v", st)
 	}
 	stored, err := h.stored()

@@ -51,6 +51,9 @@ func (a *Agent) refresh(ctx context.Context) error {
 // doRefresh spends sess's refresh token and applies the outcome, unless the
 // session changed meanwhile (a sign-out or a new sign-in).
 func (a *Agent) doRefresh(gen uint64, sess session) error {
+	if a.cfg.Service != nil {
+		return a.doServiceSignIn(gen, sess)
+	}
 	now := a.cfg.Clock.Now()
 	if !sess.refreshExp.IsZero() && !now.Before(sess.refreshExp) {
 		err := newError(KindNeedsLogin, nil, "the session of %s ended at %s: sign in again", sess.username, sess.refreshExp.Local().Format(time.DateTime))
@@ -126,8 +129,8 @@ func (a *Agent) offline(gen uint64, err error) {
 }
 
 // sessionOver ends a session that only a fresh sign-in can bring back. The
-// dead refresh token is removed from the store; the username is kept, to
-// offer it at the next sign-in.
+// dead refresh token is removed from the store (a service user stores
+// nothing); the username is kept, to offer it at the next sign-in.
 func (a *Agent) sessionOver(gen uint64, err error) {
 	a.mu.Lock()
 	if a.gen != gen {
@@ -139,6 +142,9 @@ func (a *Agent) sessionOver(gen uint64, err error) {
 	gen = a.gen
 	a.mu.Unlock()
 	a.log.Warn("sign-in needed", "reason", err)
+	if a.cfg.Service != nil {
+		return
+	}
 
 	a.storeMu.Lock()
 	defer a.storeMu.Unlock()

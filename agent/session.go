@@ -19,13 +19,19 @@ type session struct {
 	refreshExp              time.Time // zero when BioT did not say
 }
 
-// mfaPending is a sign-in waiting for its SMS code.
+// mfaPending is a sign-in waiting for its SMS code: the second step of a
+// password sign-in (interim set), or the sign-in of a user whose
+// credentialType is OTP, who has no password (requestID set).
 type mfaPending struct {
-	username string
-	interim  string // the limited access token that may only send the code
-	expires  time.Time
-	phone    string
+	username  string    // for an OTP user, the phone: BioT's username of such a user
+	interim   string    // MFA: the limited access token that may only send the code
+	requestID string    // OTP: the request the code was sent for
+	expires   time.Time // when the code expires; zero when BioT does not say (OTP)
+	phone     string    // masked, as BioT shows it
 }
+
+// byCode reports whether p is the sign-in of an OTP user.
+func (p *mfaPending) byCode() bool { return p.requestID != "" }
 
 // refreshLead is how long before expiry a token is refreshed: a quarter of
 // its lifetime or 5 minutes, whichever is shorter.
@@ -35,8 +41,13 @@ func refreshLead(lifetime time.Duration) time.Duration {
 
 // minServe is the least validity a token is served with when the caller
 // asks for none: 5 s (BioT's guide asks for a refresh that close to expiry),
-// or a quarter of the lifetime when that is shorter.
-func minServe(lifetime time.Duration) time.Duration {
+// or a quarter of the lifetime when that is shorter. A service user's
+// token, renewed when a fifth of its life is left, is served down to a
+// tenth, so that the renewal, and a retry or two, come first.
+func (a *Agent) minServe(lifetime time.Duration) time.Duration {
+	if a.cfg.Service != nil {
+		return min(lifetime/10, 5*time.Second)
+	}
 	return min(lifetime/4, 5*time.Second)
 }
 
@@ -56,22 +67,7 @@ func newSession(username string, r *biot.LoginResponse, now time.Time, mono time
 // setTokens takes the tokens of BioT's answer, received at wall time now
 // and monotonic reading mono.
 func (s *session) setTokens(r *biot.LoginResponse, now time.Time, mono time.Duration) {
-	exp := r.AccessJwt.Expiration
-	if jexp, ok := biot.JWTExpiry(r.AccessJwt.Token); ok && (exp.IsZero() || jexp.Before(exp)) {
-		exp = jexp
-	}
-	// How long the token lives is read on BioT's clock when its Date header
-	// says (whole seconds, so one less is counted), and carried over to
-	// ours: a local clock that is off by minutes would otherwise serve
-	// dead tokens or throw good ones away.
-	lifetime := exp.Sub(now)
-	if !r.ServerDate.IsZero() {
-		lifetime = exp.Sub(r.ServerDate) - time.Second
-	}
-	lifetime = max(lifetime, 0)
-	s.access = r.AccessJwt.Token
-	s.expires = deadline{wall: now.Add(lifetime), mono: mono + lifetime}
-	s.lifetime = lifetime
+	s.setAccess(r.AccessJwt.Token, r.AccessJwt.Expiration, r.ServerDate, now, mono)
 	if r.RefreshJwt != nil {
 		s.refresh = r.RefreshJwt.Token
 		s.refreshExp = r.RefreshJwt.Expiration.Round(0)
@@ -82,6 +78,28 @@ func (s *session) setTokens(r *biot.LoginResponse, now time.Time, mono time.Dura
 	if r.OwnerOrganizationID != "" {
 		s.orgID = r.OwnerOrganizationID
 	}
+}
+
+// setAccess takes an access token that BioT says expires at exp, in an
+// answer whose Date header said serverDate (zero when absent), received at
+// wall time now and monotonic reading mono. The expiry is the earlier of
+// exp and the JWT's exp claim.
+func (s *session) setAccess(token string, exp, serverDate, now time.Time, mono time.Duration) {
+	if jexp, ok := biot.JWTExpiry(token); ok && (exp.IsZero() || jexp.Before(exp)) {
+		exp = jexp
+	}
+	// How long the token lives is read on BioT's clock when its Date header
+	// says (whole seconds, so one less is counted), and carried over to
+	// ours: a local clock that is off by minutes would otherwise serve
+	// dead tokens or throw good ones away.
+	lifetime := exp.Sub(now)
+	if !serverDate.IsZero() {
+		lifetime = exp.Sub(serverDate) - time.Second
+	}
+	lifetime = max(lifetime, 0)
+	s.access = token
+	s.expires = deadline{wall: now.Add(lifetime), mono: mono + lifetime}
+	s.lifetime = lifetime
 }
 
 func (s *session) stored(env, baseURL string) Session {
@@ -99,7 +117,8 @@ func (s *session) stored(env, baseURL string) Session {
 // Resume reads the stored session again, as [Agent.Run] does at start,
 // when nobody is signed in and no sign-in waits for its SMS code: the store
 // may hold a session now that it could not give before (a keyring that
-// answered late). Otherwise it does nothing. It waits for Run to have read
+// answered late). Otherwise, and for a service user, who stores nothing,
+// it does nothing. It waits for Run to have read
 // the store once, and returns once the session is read and, if there is
 // one, refreshed, or when ctx ends.
 func (a *Agent) Resume(ctx context.Context) error {
@@ -109,7 +128,7 @@ func (a *Agent) Resume(ctx context.Context) error {
 		return ctx.Err()
 	}
 	a.mu.Lock()
-	again := a.life.sess == nil && a.life.mfa == nil && a.life.state == StateSignedOut
+	again := a.life.sess == nil && a.life.mfa == nil && a.life.state == StateSignedOut && a.cfg.Service == nil
 	a.mu.Unlock()
 	if again {
 		a.resume(ctx)
@@ -121,6 +140,10 @@ func (a *Agent) Resume(ctx context.Context) error {
 // password. A sign-in or sign-out while the store is read wins (it moved
 // the generation on), and what was read is then dropped.
 func (a *Agent) resume(ctx context.Context) {
+	if a.cfg.Service != nil {
+		a.startService(ctx)
+		return
+	}
 	a.mu.Lock()
 	gen := a.gen
 	a.mu.Unlock()

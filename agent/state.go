@@ -14,6 +14,13 @@ const (
 	StateNeedsLogin State = "needs_login"
 )
 
+// The kinds of identity an agent signs in as, as Status.Identity names
+// them.
+const (
+	IdentityUser    = "user"    // a person: a password, or a code sent to a phone
+	IdentityService = "service" // a service user: an id and a secret key
+)
+
 // Token is an access token ready to be used, with what a caller needs to know
 // about it.
 type Token struct {
@@ -42,6 +49,7 @@ type StoreInfo struct {
 // Status is a snapshot of the session, safe to show: it holds no secret.
 type Status struct {
 	Env              string // the environment's name
+	Identity         string // IdentityUser or IdentityService: who signs in
 	State            State
 	Message          string // why the session is in this state, in words
 	Username         string

@@ -7,7 +7,8 @@ import (
 
 // Token returns an access token valid for at least minValid, refreshing
 // first when the current one is not. With minValid 0 it is valid for at
-// least 5 s, or a quarter of its lifetime when that is shorter.
+// least 5 s, or a quarter of its lifetime when that is shorter (a tenth,
+// for a service user's).
 //
 // Until [Agent.Run] has looked at the stored session, Token waits for it: a
 // script run right after the agent starts must not hear "not signed in"
@@ -82,7 +83,7 @@ func (a *Agent) tokenLocked(minValid time.Duration) (Token, bool, error) {
 	}
 	need := minValid
 	if need == 0 {
-		need = minServe(s.lifetime)
+		need = a.minServe(s.lifetime)
 	}
 	if s.access == "" || s.expires.left(a.cfg.Clock) < need {
 		return Token{}, false, nil
@@ -106,7 +107,7 @@ func (a *Agent) modestLocked(minValid time.Duration) bool {
 	}
 	need := minValid
 	if need == 0 {
-		need = minServe(s.lifetime)
+		need = a.minServe(s.lifetime)
 	}
 	return 2*need <= s.lifetime
 }
@@ -133,7 +134,7 @@ func (a *Agent) tooShort(minValid time.Duration) error {
 	// refreshes took too long (a slow keyring, a slow network).
 	need := minValid
 	if need == 0 {
-		need = minServe(a.life.sess.lifetime)
+		need = a.minServe(a.life.sess.lifetime)
 	}
 	return newError(KindOffline, nil,
 		"BioT's fresh tokens arrived with less than %s left (they live %s; refreshing and saving took too long): try again",

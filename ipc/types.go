@@ -44,7 +44,8 @@ type StoreInfo struct {
 
 // Status is a snapshot of the session. It holds no secret.
 type Status struct {
-	Env              string         `json:"env,omitempty"` // the environment's name
+	Env              string         `json:"env,omitempty"`      // the environment's name
+	Identity         string         `json:"identity,omitempty"` // who signs in: "user" (a person) or "service" (a service user)
 	State            State          `json:"state"`
 	Message          string         `json:"message,omitempty"` // why the session is in this state, in words
 	Username         string         `json:"username,omitempty"`

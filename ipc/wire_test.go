@@ -14,13 +14,13 @@ func TestWireJSON(t *testing.T) {
 	at := time.Date(2026, 11, 28, 9, 30, 15, 123456789, time.UTC)
 	ref, next := at.Add(time.Hour), at.Add(-time.Minute)
 	full := Status{
-		Env: "dev", State: StateOffline, Message: "m", Username: "u", UserID: "id", OrganizationID: "o", BaseURL: "https://b",
+		Env: "dev", Identity: "service", State: StateOffline, Message: "m", Username: "u", UserID: "id", OrganizationID: "o", BaseURL: "https://b",
 		AccessExpiresAt: &at, RefreshExpiresAt: &ref, NextRefreshAt: &next,
 		LastRefresh: &RefreshResult{Time: at, OK: false, Error: "e"},
 		MFAPending:  true,
 		Store:       StoreInfo{Kind: "memory", Persistent: true, Problem: "p"},
 	}
-	const fullJSON = `{"env":"dev","state":"offline","message":"m","username":"u","userId":"id","organizationId":"o","baseURL":"https://b",` +
+	const fullJSON = `{"env":"dev","identity":"service","state":"offline","message":"m","username":"u","userId":"id","organizationId":"o","baseURL":"https://b",` +
 		`"accessExpiresAt":"2026-11-28T09:30:15.123456789Z","refreshExpiresAt":"2026-11-28T10:30:15.123456789Z",` +
 		`"lastRefresh":{"time":"2026-11-28T09:30:15.123456789Z","ok":false,"error":"e"},` +
 		`"nextRefreshAt":"2026-11-28T09:29:15.123456789Z","mfaPending":true,"store":{"kind":"memory","persistent":true,"problem":"p"}`

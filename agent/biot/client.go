@@ -61,6 +61,10 @@ const (
 	OpLogout  = "logout"
 	OpSelf    = "self"
 	OpHealth  = "health"
+
+	OpOTPCode  = "otp-code"      // ask for a sign-in code by SMS
+	OpOTPLogin = "otp-login"     // sign in with that code
+	OpService  = "service-login" // a service user's id and secret key
 )
 
 // JWT is a token with its expiry, as UMS answers it.
@@ -145,6 +149,82 @@ func (c *Client) Refresh(ctx context.Context, refreshToken string) (*LoginRespon
 	}{refreshToken}
 	return c.login(ctx, call{op: OpRefresh, method: http.MethodPost, path: "/ums/v2/users/token/refresh",
 		body: body, secrets: []string{refreshToken}})
+}
+
+// GenerateOTP asks BioT to send a sign-in code to the phone of a user whose
+// credentialType is OTP (POST /ums/v2/users/otp/generate). It returns the
+// request the code belongs to, for LoginOTP, and the phone masked as BioT
+// shows it ("" when BioT does not say). A phone BioT does not know answers
+// 409 PHONE_NOT_VALID, which classifies as ClassCredentials.
+func (c *Client) GenerateOTP(ctx context.Context, phone string) (requestID, maskedPhone string, err error) {
+	if phone == "" {
+		return "", "", fmt.Errorf("biot: %s: %w: no phone", OpOTPCode, ErrBadArgument)
+	}
+	body := struct {
+		Phone string `json:"phone"`
+	}{phone}
+	a, err := c.do(ctx, call{op: OpOTPCode, method: http.MethodPost, path: "/ums/v2/users/otp/generate", body: body})
+	if err != nil {
+		return "", "", err
+	}
+	return decodeOTPCode(OpOTPCode, a.status, a.body)
+}
+
+// LoginOTP signs in with the request id GenerateOTP answered and the code
+// sent to the phone (POST /ums/v2/users/otp/login). The answer is the usual
+// LoginResponse, refresh token included. A wrong or expired code is
+// ClassCredentials: ask the person, never retry on your own.
+func (c *Client) LoginOTP(ctx context.Context, requestID, code string) (*LoginResponse, error) {
+	if requestID == "" {
+		return nil, fmt.Errorf("biot: %s: %w: no request id", OpOTPLogin, ErrBadArgument)
+	}
+	if code == "" {
+		return nil, fmt.Errorf("biot: %s: %w: no code", OpOTPLogin, ErrBadArgument)
+	}
+	body := struct {
+		RequestID string `json:"requestId"`
+		Code      string `json:"code"`
+	}{requestID, code}
+	return c.login(ctx, call{op: OpOTPLogin, method: http.MethodPost, path: "/ums/v2/users/otp/login",
+		body: body, secrets: []string{code, requestID}})
+}
+
+// ServiceToken is a service user's access token. There is no refresh
+// token: sign in again before Expiration.
+type ServiceToken struct {
+	AccessToken string
+	Expiration  time.Time // UTC
+	// ServerDate is the server's Date header (zero when absent): the clock
+	// Expiration was computed on.
+	ServerDate time.Time
+}
+
+// ServiceToken signs a service user in with its id and secret key
+// (POST /ums/v2/services/accessToken). SERVICE_LOCKED is ClassLocked and
+// LOGIN_FAILED ClassCredentials: never retry either on your own, since
+// repeated failures may lock the service user.
+func (c *Client) ServiceToken(ctx context.Context, id, secretKey string) (*ServiceToken, error) {
+	if id == "" {
+		return nil, fmt.Errorf("biot: %s: %w: no service user id", OpService, ErrBadArgument)
+	}
+	if secretKey == "" {
+		return nil, fmt.Errorf("biot: %s: %w: no secret key", OpService, ErrBadArgument)
+	}
+	body := struct {
+		ID        string `json:"id"`
+		SecretKey string `json:"secretKey"`
+	}{id, secretKey}
+	a, err := c.do(ctx, call{op: OpService, method: http.MethodPost, path: "/ums/v2/services/accessToken",
+		body: body, secrets: []string{secretKey}})
+	if err != nil {
+		return nil, err
+	}
+	t, err := decodeServiceToken(OpService, a.status, a.body)
+	if err != nil {
+		return nil, err
+	}
+	t.ServerDate = a.date
+	return t, nil
 }
 
 // login sends a call that UMS answers with a LoginResponse.

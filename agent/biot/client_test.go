@@ -71,6 +71,46 @@ func TestEndpoints(t *testing.T) {
 			},
 		},
 		{
+			name: "otp code posts the phone and returns the request and the masked phone",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				id, masked, err := c.GenerateOTP(ctx, testPhone)
+				return [2]string{id, masked}, err
+			},
+			body:   `{"requestId":"` + testReqID + `","phone":"******0123"}`,
+			method: "POST", path: "/ums/v2/users/otp/generate",
+			sent: `{"phone":"` + testPhone + `"}`,
+			check: func(t *testing.T, got any) {
+				if got != [2]string{testReqID, "******0123"} {
+					t.Errorf("got %v", got)
+				}
+			},
+		},
+		{
+			name: "otp login posts the request id and the code",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.LoginOTP(ctx, testReqID, testSMSCode)
+			},
+			body:   loginJSON(),
+			method: "POST", path: "/ums/v2/users/otp/login",
+			sent:  `{"requestId":"` + testReqID + `","code":"` + testSMSCode + `"}`,
+			check: loginOK,
+		},
+		{
+			name: "service login posts the id and secret key and reads the token and BioT's clock",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.ServiceToken(ctx, userID, testSecret)
+			},
+			body:   `{"accessToken":"` + tk.access + `","accessTokenExpiration":"` + accessExpText + `"}`,
+			method: "POST", path: "/ums/v2/services/accessToken",
+			sent: `{"id":"` + userID + `","secretKey":"` + testSecret + `"}`,
+			check: func(t *testing.T, got any) {
+				want := &ServiceToken{AccessToken: tk.access, Expiration: accessExp, ServerDate: serverDate}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("got %+v, want %+v", got, want)
+				}
+			},
+		},
+		{
 			name: "refresh posts the refresh token",
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.Refresh(ctx, tk.refresh)

@@ -85,6 +85,43 @@ func decodeResend(op string, status int, body []byte) (time.Time, error) {
 	return t, p.err(op, status)
 }
 
+// decodeOTPCode reads a GenerateOtpResponse: requestId is required, the
+// masked phone is not.
+func decodeOTPCode(op string, status int, body []byte) (requestID, phone string, err error) {
+	var w struct {
+		RequestID *string `json:"requestId"`
+		Phone     *string `json:"phone"`
+	}
+	if err := unmarshal(op, status, body, &w); err != nil {
+		return "", "", err
+	}
+	var p problems
+	p.need("requestId", w.RequestID)
+	if err := p.err(op, status); err != nil {
+		return "", "", err
+	}
+	return str(w.RequestID), clean(str(w.Phone), nil), nil
+}
+
+// decodeServiceToken reads a ServiceUserAccessTokenResponse, whose
+// accessToken and accessTokenExpiration are both required.
+func decodeServiceToken(op string, status int, body []byte) (*ServiceToken, error) {
+	var w struct {
+		AccessToken           *string `json:"accessToken"`
+		AccessTokenExpiration *string `json:"accessTokenExpiration"`
+	}
+	if err := unmarshal(op, status, body, &w); err != nil {
+		return nil, err
+	}
+	var p problems
+	p.need("accessToken", w.AccessToken)
+	exp := p.needTime("accessTokenExpiration", w.AccessTokenExpiration)
+	if err := p.err(op, status); err != nil {
+		return nil, err
+	}
+	return &ServiceToken{AccessToken: str(w.AccessToken), Expiration: exp}, nil
+}
+
 // decodeUser reads a UserResponse; the spec requires id, username and
 // ownerOrganizationId.
 func decodeUser(op string, status int, body []byte) (*User, error) {

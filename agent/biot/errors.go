@@ -29,7 +29,7 @@ import (
 // front of BioT answered (AWS WAF sends a 403 with an HTML page, a gateway a
 // 502 or 504). Message and Details are scrubbed of the request's secrets.
 type APIError struct {
-	Op          string // the call: "login", "mfa", "resend", "refresh", "logout", "self" or "health"
+	Op          string // the call: one of the Op constants, such as "login" or "refresh"
 	Status      int    // the HTTP status
 	Code        string // BioT's error code, such as LOGIN_FAILED; empty when Firewall
 	Message     string
@@ -221,11 +221,13 @@ const (
 	// 5xx, 429, redirects, answers from a firewall or proxy, and 2xx answers
 	// that are not what the spec promises. Nothing says the session is over.
 	ClassTransient
-	// ClassCredentials: the username and password, or the SMS code, were
-	// rejected. Ask the person; never retry on your own, since repeated
-	// failures lock the account.
+	// ClassCredentials: the username and password, the SMS code, the
+	// phone a code was asked for, or a service user's id and secret key
+	// were rejected. Ask the person (or fix the secret); never retry on
+	// your own, since repeated failures lock the account.
 	ClassCredentials
-	// ClassLocked: the account is locked; LockedMinutes may say how long.
+	// ClassLocked: the account (or service user) is locked;
+	// LockedMinutes may say how long.
 	ClassLocked
 	// ClassSessionOver: the refresh token (or the access or interim token)
 	// is no longer accepted; only a fresh sign-in helps.
@@ -282,15 +284,19 @@ func (e *APIError) class() Class {
 	switch {
 	case e.Firewall || e.Status >= 500 || e.Status == 429:
 		return ClassTransient
-	case strings.HasPrefix(code, "USER_LOCKED"): // USER_LOCKED, USER_LOCKED_WITH_TIME
+	case strings.HasPrefix(code, "USER_LOCKED"), code == "SERVICE_LOCKED": // USER_LOCKED, USER_LOCKED_WITH_TIME
 		return ClassLocked
 	case code == "ACCESS_DENIED":
 		return ClassDenied
 	}
 	authStatus := e.Status == 401 || e.Status == 403
 	switch e.Op {
-	case OpLogin:
+	case OpLogin, OpOTPLogin, OpService:
 		if code == "LOGIN_FAILED" {
+			return ClassCredentials
+		}
+	case OpOTPCode:
+		if code == "PHONE_NOT_VALID" {
 			return ClassCredentials
 		}
 	case OpMFA:

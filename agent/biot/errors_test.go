@@ -44,6 +44,18 @@ func TestErrorClasses(t *testing.T) {
 		_, err := c.Health(ctx)
 		return err
 	}
+	otpCode := func(ctx context.Context, c *Client) error {
+		_, _, err := c.GenerateOTP(ctx, testPhone)
+		return err
+	}
+	otpLogin := func(ctx context.Context, c *Client) error {
+		_, err := c.LoginOTP(ctx, testReqID, testSMSCode)
+		return err
+	}
+	service := func(ctx context.Context, c *Client) error {
+		_, err := c.ServiceToken(ctx, userID, testSecret)
+		return err
+	}
 	jsonReply := func(status int, body string) http.HandlerFunc { return reply(status, "application/json", body) }
 
 	tests := []struct {
@@ -264,6 +276,71 @@ func TestErrorClasses(t *testing.T) {
 			want:   ClassSessionOver, wantMsg: "[redacted]",
 		},
 		{
+			name: "otp code: 409 PHONE_NOT_VALID is a phone to ask again", call: otpCode,
+			answer: jsonReply(409, biotError("PHONE_NOT_VALID", "Phone is not valid", `{"phone":"`+testPhone+`"}`)),
+			want:   ClassCredentials, wantMsg: "biot: otp-code: 409 PHONE_NOT_VALID: Phone is not valid (trace " + traceID + ")",
+		},
+		{
+			name: "otp code: 200 without requestId is transient", call: otpCode,
+			answer: jsonReply(200, `{"phone":"******0123"}`),
+			want:   ClassTransient, wantMsg: "biot: otp-code: malformed answer (HTTP 200): missing requestId",
+		},
+		{
+			name: "otp login: 403 LOGIN_FAILED is a wrong or expired code", call: otpLogin,
+			answer: jsonReply(403, biotError("LOGIN_FAILED", "Login failed", "")),
+			want:   ClassCredentials,
+		},
+		{
+			name: "otp login: 401 USER_LOCKED is locked", call: otpLogin,
+			answer: jsonReply(401, biotError("USER_LOCKED", "User is locked", "")),
+			want:   ClassLocked,
+		},
+		{
+			name: "otp login: a refusal echoing the code hides it", call: otpLogin,
+			answer: echo(403, "LOGIN_FAILED"),
+			want:   ClassCredentials, wantMsg: "[redacted]",
+		},
+		{
+			name: "service: 403 LOGIN_FAILED is a refused secret", call: service,
+			answer: jsonReply(403, biotError("LOGIN_FAILED", "Login failed", "")),
+			want:   ClassCredentials, wantMsg: "biot: service-login: 403 LOGIN_FAILED: Login failed (trace " + traceID + ")",
+		},
+		{
+			name: "service: 401 SERVICE_LOCKED is locked, for no known time", call: service,
+			answer: jsonReply(401, biotError("SERVICE_LOCKED", "Service user is locked", "")),
+			want:   ClassLocked, wantMsg: "401 SERVICE_LOCKED",
+			check: func(t *testing.T, err error) {
+				if m, ok := LockedMinutes(err); ok {
+					t.Errorf("LockedMinutes = %d, want none", m)
+				}
+			},
+		},
+		{
+			name: "service: 500 is transient", call: service,
+			answer: jsonReply(500, biotError("INTERNAL_SERVER_ERROR", "Internal server error", "")),
+			want:   ClassTransient,
+		},
+		{
+			name: "service: 403 HTML from the WAF is transient", call: service,
+			answer: reply(403, "text/html", wafPage),
+			want:   ClassTransient, wantMsg: "firewall or proxy",
+		},
+		{
+			name: "service: 200 without expiration is transient", call: service,
+			answer: jsonReply(200, `{"accessToken":"`+tk.access+`"}`),
+			want:   ClassTransient, wantMsg: "missing accessTokenExpiration",
+		},
+		{
+			name: "service: 200 whose expiration is not a date-time", call: service,
+			answer: jsonReply(200, `{"accessToken":"`+tk.access+`","accessTokenExpiration":"in 5 minutes"}`),
+			want:   ClassTransient, wantMsg: "accessTokenExpiration is not an RFC 3339 date-time",
+		},
+		{
+			name: "service: a refusal echoing the secret key hides it", call: service,
+			answer: echo(403, "LOGIN_FAILED"),
+			want:   ClassCredentials, wantMsg: "[redacted]",
+		},
+		{
 			name: "self: a refusal quoting some other JWT hides it", call: self,
 			answer: jsonReply(401, biotError("TOKEN_NOT_VALID", "token "+signJWTForEcho()+" expired", "")),
 			want:   ClassSessionOver, wantMsg: "token [redacted] expired",
@@ -407,6 +484,26 @@ func TestErrorsWithoutAnAnswer(t *testing.T) {
 		}},
 		{"mfa without a code", func(ctx context.Context, c *Client) error {
 			_, err := c.LoginMFA(ctx, tk.interim, "")
+			return err
+		}},
+		{"otp code without a phone", func(ctx context.Context, c *Client) error {
+			_, _, err := c.GenerateOTP(ctx, "")
+			return err
+		}},
+		{"otp login without a code", func(ctx context.Context, c *Client) error {
+			_, err := c.LoginOTP(ctx, testReqID, "")
+			return err
+		}},
+		{"otp login without a request", func(ctx context.Context, c *Client) error {
+			_, err := c.LoginOTP(ctx, "", testSMSCode)
+			return err
+		}},
+		{"service login without a secret", func(ctx context.Context, c *Client) error {
+			_, err := c.ServiceToken(ctx, userID, "")
+			return err
+		}},
+		{"service login without an id", func(ctx context.Context, c *Client) error {
+			_, err := c.ServiceToken(ctx, "", testSecret)
 			return err
 		}},
 		{"refresh without a token", func(ctx context.Context, c *Client) error {

@@ -32,6 +32,9 @@ const (
 	testVersion  = "1.2.3-test"
 	testPassword = "Tr0ub4dor&3-hunter2"
 	testSMSCode  = "428913"
+	testSecret   = "svc-Secret-9f8e7d6c5b4a"
+	testPhone    = "+15550100123"
+	testReqID    = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 	userID       = "0d2b1f6e-4a52-4c3f-9d71-3f8d6c1b2a10"
 	orgID        = "7e1c9a44-2b0f-4e61-8d3a-5c6f7b8e9d01"
 	traceID      = "a07a7e532f3541d8"
@@ -82,7 +85,7 @@ var testTokens = sync.OnceValue(func() tokens {
 
 func secrets() []string {
 	tk := testTokens()
-	return []string{testPassword, testSMSCode, tk.access, tk.refresh, tk.interim}
+	return []string{testPassword, testSMSCode, testSecret, tk.access, tk.refresh, tk.interim}
 }
 
 // assertNoSecret fails when a password, SMS code or token shows in err,

@@ -17,7 +17,12 @@ func TestSpecConformance(t *testing.T) {
 	full := signIn(t, s, alice)
 	interim := login(t, s, mfaBob).login(t)
 	reset := login(t, s, resetC).login(t)
-	var rotated loginResponse // the pair answered by the "refresh" row
+	var rotated loginResponse      // the pair answered by the "refresh" row
+	var otpReq generateOtpResponse // the request of the "otp code" row
+	lockedOTP := User{Username: "+15550100999", OTP: true, Locked: true}
+	s.AddUser(lockedOTP)
+	lockedReq := sendCode(t, s, lockedOTP.Username)
+	lockedRobot := s.AddServiceUser(ServiceUser{Secret: "locked-Secret8", Locked: true})
 
 	rows := []struct {
 		name   string
@@ -70,6 +75,29 @@ func TestSpecConformance(t *testing.T) {
 		{"logout without token", func() call { return call{Method: "POST", Path: PathLogout, Body: `{}`} }, 400, "BAD_REQUEST"},
 		{"refresh after logout", func() call { return refreshCall(rotated.RefreshJwt.Token) }, 403, "REFRESH_TOKEN_NOT_VALID"},
 
+		{"otp code", func() call { return otpCodeCall(otpF.Username) }, 200, ""},
+		{"otp code for a phone nobody has", func() call { return otpCodeCall("+15550100000") }, 409, "PHONE_NOT_VALID"},
+		{"otp code for a phone that is no phone", func() call { return otpCodeCall("alice") }, 409, "PHONE_NOT_VALID"},
+		{"otp code for a password user", func() call { return otpCodeCall(alice.Username) }, 409, "PHONE_NOT_VALID"},
+		{"otp code without phone", func() call { return call{Method: "POST", Path: PathOTPCode, Body: `{}`} }, 400, "BAD_REQUEST"},
+		{"otp login with a wrong code", func() call { return otpLoginCall(otpReq.RequestID, "not-it") }, 403, "LOGIN_FAILED"},
+		{"otp login", func() call { return otpLoginCall(otpReq.RequestID, s.LastSMSCode(otpF.Username)) }, 200, ""},
+		{"otp login with a used code", func() call { return otpLoginCall(otpReq.RequestID, s.LastSMSCode(otpF.Username)) }, 403, "LOGIN_FAILED"},
+		{"otp login of a locked user", func() call { return otpLoginCall(lockedReq.RequestID, s.LastSMSCode(lockedOTP.Username)) }, 401, "USER_LOCKED"},
+		{"otp login with a request id not a uuid", func() call { return otpLoginCall("42", "123456") }, 400, "BAD_REQUEST"},
+		{"otp login without code", func() call {
+			return call{Method: "POST", Path: PathOTPLogin, Body: map[string]string{"requestId": otpReq.RequestID}}
+		}, 400, "BAD_REQUEST"},
+		{"password login of an OTP user", func() call { return loginCall(otpF.Username, "") }, 403, "LOGIN_FAILED"},
+
+		{"service token", func() call { return serviceCall(robot.ID, robot.Secret) }, 200, ""},
+		{"service token with a wrong secret", func() call { return serviceCall(robot.ID, "nope") }, 403, "LOGIN_FAILED"},
+		{"service token of a service user nobody has", func() call { return serviceCall("3fa85f64-5717-4562-b3fc-2c963f66afa6", "x") }, 403, "LOGIN_FAILED"},
+		{"service token of a locked service user", func() call { return serviceCall(lockedRobot, "locked-Secret8") }, 401, "SERVICE_LOCKED"},
+		{"service token without secret", func() call { return call{Method: "POST", Path: PathService, Body: map[string]string{"id": robot.ID}} }, 400, "BAD_REQUEST"},
+		{"service token with an id not a uuid", func() call { return serviceCall("robot", robot.Secret) }, 400, "BAD_REQUEST"},
+		{"service token by GET", func() call { return call{Method: "GET", Path: PathService} }, 405, "METHOD_NOT_ALLOWED"},
+
 		{"health check", func() call { return call{Method: "GET", Path: PathHealth} }, 200, ""},
 		{"public key", func() call { return call{Method: "GET", Path: PathPublicKey} }, 200, ""},
 		{"a path nobody has", func() call { return call{Method: "GET", Path: "/ums/v2/nothing"} }, 404, "NOT_FOUND"},
@@ -91,8 +119,11 @@ func TestSpecConformance(t *testing.T) {
 				t.Errorf("%s: want code %s, got %s", row.name, row.code, got)
 			}
 		}
-		if row.name == "refresh" {
+		switch row.name {
+		case "refresh":
 			rotated = r.login(t)
+		case "otp code":
+			r.decode(t, &otpReq)
 		}
 	}
 	if rotated.RefreshJwt == nil {
@@ -116,6 +147,10 @@ func TestSpecConformance(t *testing.T) {
 		{Fault500, PathRefresh, 500, "INTERNAL_SERVER_ERROR"},
 		{Fault504, PathRefresh, 504, "GATEWAY_TIMEOUT"},
 		{Fault500, PathPublicKey, 500, "INTERNAL_SERVER_ERROR"},
+		{Fault500, PathOTPCode, 500, "INTERNAL_SERVER_ERROR"},
+		{Fault504, PathOTPLogin, 504, "GATEWAY_TIMEOUT"},
+		{Fault500, PathService, 500, "INTERNAL_SERVER_ERROR"},
+		{Fault504, PathService, 504, "GATEWAY_TIMEOUT"},
 	} {
 		s.SetFaultFor(fc.fault, fc.path)
 		method := "POST"
@@ -166,6 +201,13 @@ func TestSpecCheckerCatchesMistakes(t *testing.T) {
 		{"credentialType outside its enum", "UserResponse", `{"username":"bobby","id":"6f1d1b36-3b4e-4d59-9a5b-9f0ad1c1a7a1",` + org + `,"credentialType":"SMS"}`, false},
 		{"mfa minutes above the maximum", "UserResponse", `{"username":"bobby","id":"6f1d1b36-3b4e-4d59-9a5b-9f0ad1c1a7a1",` + org + `,"mfa":{"enabled":true,"phone":"+1","expirationInMinutes":1441}}`, false},
 		{"mfa minutes not an integer", "UserResponse", `{"username":"bobby","id":"6f1d1b36-3b4e-4d59-9a5b-9f0ad1c1a7a1",` + org + `,"mfa":{"enabled":true,"phone":"+1","expirationInMinutes":1.5}}`, false},
+		{"a good service token", "ServiceUserAccessTokenResponse", `{"accessToken":"a.b.c","accessTokenExpiration":"2025-11-24T09:23:14.945Z"}`, true},
+		{"a service token without expiration", "ServiceUserAccessTokenResponse", `{"accessToken":"a.b.c"}`, false},
+		{"a service token expiring without milliseconds", "ServiceUserAccessTokenResponse", `{"accessToken":"a.b.c","accessTokenExpiration":"2025-11-24T09:23:14Z"}`, false},
+		{"a refresh token in a service answer", "ServiceUserAccessTokenResponse", `{"accessToken":"a.b.c","accessTokenExpiration":"2025-11-24T09:23:14.945Z","refreshToken":"x"}`, false},
+		{"an OTP request id not a uuid", "GenerateOtpResponse", `{"requestId":"42","phone":"******8901"}`, false},
+		{"an OTP answer without request id", "GenerateOtpResponse", `{"phone":"******8901"}`, false},
+		{"a good OTP answer", "GenerateOtpResponse", `{"requestId":"3fa85f64-5717-4562-b3fc-2c963f66afa6","phone":"******8901"}`, true},
 		{"repeated userIdPs", "UserResponse", `{"username":"bobby","id":"6f1d1b36-3b4e-4d59-9a5b-9f0ad1c1a7a1",` + org + `,"userIdPs":["UMS","UMS"]}`, false},
 	}
 	for _, row := range rows {

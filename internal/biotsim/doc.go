@@ -31,6 +31,9 @@
 //	POST /ums/v2/users/login/mfa/resend Bearer interim token -> {mfaExpiration}
 //	POST /ums/v2/users/token/refresh    {refreshToken} -> LoginResponse (rotates)
 //	POST /ums/v2/users/logout           {refreshToken} -> 200, empty body
+//	POST /ums/v2/users/otp/generate     {phone} -> {requestId, phone (masked)}
+//	POST /ums/v2/users/otp/login        {requestId,code} -> LoginResponse
+//	POST /ums/v2/services/accessToken   {id,secretKey} -> {accessToken, accessTokenExpiration}
 //	GET  /ums/v2/users/self             Bearer access token -> UserResponse
 //	GET  /ums/system/healthCheck        -> VersionResponse
 //	GET  /ums/v1/security/public-key    -> {publicKey} (base64 DER, guess)
@@ -46,12 +49,32 @@
 // answer carries a Date header. Expirations are UTC with exactly three
 // fraction digits ("2025-11-24T09:23:14.945Z") and come from Config.Now.
 //
+// # Identities
+//
+// A [User] signs in with a password (and an SMS code when MFAPhone is
+// set), or, with OTP set, with a code sent to the phone that is its
+// username: otp/generate sends the code and names the request, otp/login
+// trades the request id and the code for a LoginResponse like any other,
+// refresh token included. A new code replaces the user's earlier one; a
+// wrong code may be tried again while the code lives (MFATTL); a used,
+// expired or unknown one answers 403 LOGIN_FAILED. LastSMSCode tells a
+// test the code, by username (the phone).
+//
+// A [ServiceUser] is a machine identity: its id and secret key give an
+// access token, no refresh token, that lives as long as the service user's
+// AccessTokenExpirationInMinutes (or TokenTTL, for tests that want
+// seconds); the client signs in again before it runs out. A locked one
+// answers 401 SERVICE_LOCKED, checked before the secret; an unknown id or
+// a wrong secret 403 LOGIN_FAILED. LockServiceUser and SetServiceSecret
+// change it midway, as an administrator would.
+//
 // # Tokens
 //
 // Access tokens are RS512 JWTs with the header {"alg":"RS512"} and the
 // claims BioT's tokens were seen with: sub (user id), exp, jti, tenantId
 // (organization id), refreshTokenId, scopes and tokenType "USER"; no iat,
-// iss, aud or nbf. PublicKey verifies them. They are stateless, like
+// iss, aud or nbf. A service user's have sub its id, no refreshTokenId,
+// and tokenType "SERVICE" (a guess). PublicKey verifies them. They are stateless, like
 // BioT's: logout and RevokeRefreshTokens end refresh tokens, not access
 // tokens already handed out; RevokeAccessTokens ends those (and leaves the
 // refresh tokens alive), as BioT refuses a token it ended early.
@@ -82,6 +105,14 @@
 //   - Logout answers 200 whatever the token (the spec lists only 200 and
 //     400).
 //   - The masked phone keeps the leading "+" and the last four digits.
+//   - otp/generate answers 409 PHONE_NOT_VALID, details {"phone"}, for a
+//     phone that is not E.164 or is no OTP user's (the spec names the
+//     code and "Details: [phone, userId]", not when); it sends a code to a
+//     locked user too, whose otp/login then answers 401 USER_LOCKED (the
+//     spec lists no 401 for otp/generate). A password sign-in of an OTP
+//     user answers 403 LOGIN_FAILED.
+//   - An id that is not a UUID, on otp/login or services/accessToken,
+//     answers 400 BAD_REQUEST (the spec's format is uuid).
 //   - An MFA user who must also reset the password learns it from
 //     /login/mfa, whose answer then has passwordResetRequired and a null
 //     refreshJwt.

@@ -42,13 +42,17 @@ var (
 	resetC = User{Username: "carol@example.com", Password: "carol-pw-Secret3", PasswordResetRequired: true}
 	lockD  = User{Username: "dave@example.com", Password: "dave-pw-Secret4", Locked: true}
 	lockE  = User{Username: "erin@example.com", Password: "erin-pw-Secret5", Locked: true, LockedMinutes: 7}
+	// otpF signs in with a code sent to the phone that is its username.
+	otpF = User{Username: "+15550100123", OTP: true}
+	// robot is a service user whose tokens live 7 minutes.
+	robot = ServiceUser{ID: "5e7b9f0c-2d4a-4c1e-9b3a-7f6d5c4b3a21", Secret: "robot-Secret6", AccessTokenExpirationInMinutes: 7}
 )
 
 // start runs a Server with the test users and the given clock (nil: real
 // time), closed when the test ends.
 func start(t *testing.T, clock *fakeClock, mod ...func(*Config)) *Server {
 	t.Helper()
-	cfg := Config{Users: []User{alice, mfaBob, resetC, lockD, lockE}}
+	cfg := Config{Users: []User{alice, mfaBob, resetC, lockD, lockE, otpF}, ServiceUsers: []ServiceUser{robot}}
 	if clock != nil {
 		cfg.Now = clock.Now
 	}
@@ -209,6 +213,30 @@ func signIn(t *testing.T, s *Server, u User) loginResponse {
 		t.Fatalf("login of %s: no refresh token", u.Username)
 	}
 	return l
+}
+
+func otpCodeCall(phone string) call {
+	return call{Method: "POST", Path: PathOTPCode, Body: map[string]string{"phone": phone}}
+}
+
+func otpLoginCall(requestID, code string) call {
+	return call{Method: "POST", Path: PathOTPLogin, Body: map[string]string{"requestId": requestID, "code": code}}
+}
+
+func serviceCall(id, secret string) call {
+	return call{Method: "POST", Path: PathService, Body: map[string]string{"id": id, "secretKey": secret}}
+}
+
+// sendCode asks for a code for phone and returns the request id.
+func sendCode(t *testing.T, s *Server, phone string) generateOtpResponse {
+	t.Helper()
+	r := do(t, s, otpCodeCall(phone))
+	if r.Status != http.StatusOK {
+		t.Fatalf("otp/generate for %s: %d %s", phone, r.Status, r.Body)
+	}
+	var g generateOtpResponse
+	r.decode(t, &g)
+	return g
 }
 
 func wantError(t *testing.T, r reply, status int, code string) {

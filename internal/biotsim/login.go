@@ -46,7 +46,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		writeError(w, http.StatusUnauthorized, codeUserLocked, "User is locked", nil)
 		return
-	case u == nil || subtle.ConstantTimeCompare([]byte(u.Password), []byte(password)) != 1:
+	case u == nil || u.OTP || subtle.ConstantTimeCompare([]byte(u.Password), []byte(password)) != 1:
 		s.stats.LoginsRejected++
 		s.mu.Unlock()
 		writeError(w, http.StatusForbidden, codeLoginFailed, "Login failed: wrong username or password", nil)

@@ -14,6 +14,9 @@ const (
 	PathMFAResend = "/ums/v2/users/login/mfa/resend"
 	PathRefresh   = "/ums/v2/users/token/refresh"
 	PathLogout    = "/ums/v2/users/logout"
+	PathOTPCode   = "/ums/v2/users/otp/generate"
+	PathOTPLogin  = "/ums/v2/users/otp/login"
+	PathService   = "/ums/v2/services/accessToken"
 	PathSelf      = "/ums/v2/users/self"
 	PathHealth    = "/ums/system/healthCheck"
 	PathPublicKey = "/ums/v1/security/public-key"
@@ -30,6 +33,9 @@ var routes = map[string]route{
 	PathMFAResend: {http.MethodPost, (*Server).mfaResend},
 	PathRefresh:   {http.MethodPost, (*Server).refresh},
 	PathLogout:    {http.MethodPost, (*Server).logout},
+	PathOTPCode:   {http.MethodPost, (*Server).otpGenerate},
+	PathOTPLogin:  {http.MethodPost, (*Server).otpLogin},
+	PathService:   {http.MethodPost, (*Server).serviceAccessToken},
 	PathSelf:      {http.MethodGet, (*Server).self},
 	PathHealth:    {http.MethodGet, (*Server).healthCheck},
 	PathPublicKey: {http.MethodGet, (*Server).publicKey},

@@ -27,7 +27,7 @@ func (s *Server) self(w http.ResponseWriter, r *http.Request) {
 		Groups:              []any{},
 		Locked:              u.locked(),
 		Active:              true,
-		CredentialType:      "PASSWORD",
+		CredentialType:      u.credentialType(),
 		UserIdPs:            []string{"UMS"},
 	}
 	if u.MFAPhone != "" {

@@ -24,7 +24,8 @@ type Config struct {
 	AccessTTL time.Duration
 	// RefreshTTL is the lifetime of each refresh token. Default 24 hours.
 	RefreshTTL time.Duration
-	// MFATTL is how long an SMS code stays good. Default 5 minutes.
+	// MFATTL is how long an SMS code stays good, for MFA and for OTP
+	// users alike. Default 5 minutes.
 	MFATTL time.Duration
 	// SlowDelay is how long FaultSlow holds a request. Default 30 seconds.
 	SlowDelay time.Duration
@@ -34,6 +35,8 @@ type Config struct {
 	Now func() time.Time
 	// Users are the accounts known at start.
 	Users []User
+	// ServiceUsers are the service users known at start.
+	ServiceUsers []ServiceUser
 	// Logf, if set, receives a line per SMS "sent" and per server error.
 	// It must be safe for concurrent use. It never sees a token or
 	// password.
@@ -60,6 +63,8 @@ type Server struct {
 	byID     map[string]string         // user id -> username
 	sessions map[string]*refreshRecord // by refresh token jti
 	mfa      map[string]*mfaChallenge  // by user id
+	otp      map[string]*otpRequest    // by request id
+	services map[string]*ServiceUser   // by id
 	lastSMS  map[string]string         // by username
 	fault    Fault                     // for every path
 	faultFor map[string]Fault          // by path; wins over fault
@@ -109,6 +114,8 @@ func New(cfg Config) (*Server, error) {
 		byID:     map[string]string{},
 		sessions: map[string]*refreshRecord{},
 		mfa:      map[string]*mfaChallenge{},
+		otp:      map[string]*otpRequest{},
+		services: map[string]*ServiceUser{},
 		lastSMS:  map[string]string{},
 		faultFor: map[string]Fault{},
 		newConns: map[net.Conn]struct{}{},
@@ -116,6 +123,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	for _, u := range cfg.Users {
 		s.AddUser(u)
+	}
+	for _, su := range cfg.ServiceUsers {
+		s.AddServiceUser(su)
 	}
 	s.srv = &http.Server{
 		Handler:           s,

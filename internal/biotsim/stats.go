@@ -12,10 +12,16 @@ type Stats struct {
 
 	Logins         int // 200 answers to login, MFA first steps included
 	LoginsRejected int // 400, 401 and 403 answers to login
-	SMSSent        int // codes sent, by login and resend
+	SMSSent        int // codes sent, by login, resend and otp/generate
 	MFALogins      int // 200 answers to login/mfa
 	MFARejected    int // wrong or expired codes and bad bodies on login/mfa
 	MFAResends     int // 200 answers to login/mfa/resend
+	OTPSent        int // codes sent by otp/generate (counted in SMSSent too)
+	OTPLogins      int // 200 answers to otp/login
+	OTPRejected    int // wrong, expired or unknown codes, locked users and bad bodies on otp/login
+
+	ServiceSignIns  int // 200 answers to services/accessToken
+	ServiceRejected int // 400, 401 and 403 answers to services/accessToken
 
 	Refreshes         int // 200 answers to token/refresh
 	RefreshesRejected int // 400 and 403 answers to token/refresh, RefreshReuse included

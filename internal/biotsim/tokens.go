@@ -18,6 +18,7 @@ const (
 	ScopeSelfGet     = "UMS_USERS_SELF_GET_USER"
 	ScopeSelfUpdate  = "UMS_USERS_SELF_UPDATE_USER"
 	tokenTypeUser    = "USER"
+	tokenTypeService = "SERVICE"
 	tokenTypeRefresh = "REFRESH"
 )
 
@@ -27,6 +28,9 @@ var (
 	// userScopes stand for the permissions of a signed-in user; BioT's
 	// real list depends on the user's template.
 	userScopes = []string{ScopeSelfGet, ScopeSelfUpdate}
+	// serviceScopes stand for a service user's permissions, which BioT
+	// sets by its role; none of them reads /users/self.
+	serviceScopes = []string{"UMS_SERVICE_ACCESS"}
 )
 
 // claims are the JWT claims of both kinds of token. RegisteredClaims adds

@@ -30,6 +30,16 @@ type loginResponse struct {
 	Phone                 string    `json:"phone,omitempty"`
 }
 
+type generateOtpResponse struct {
+	RequestID string `json:"requestId"`
+	Phone     string `json:"phone"` // masked
+}
+
+type serviceTokenResponse struct {
+	AccessToken           string `json:"accessToken"`
+	AccessTokenExpiration string `json:"accessTokenExpiration"`
+}
+
 type resendMfaResponse struct {
 	MFAExpiration string `json:"mfaExpiration"`
 }
@@ -78,6 +88,8 @@ const (
 	codeLoginFailed         = "LOGIN_FAILED"
 	codeUserLocked          = "USER_LOCKED"
 	codeUserLockedWithTime  = "USER_LOCKED_WITH_TIME"
+	codeServiceLocked       = "SERVICE_LOCKED"
+	codePhoneNotValid       = "PHONE_NOT_VALID"
 	codeRefreshTokenInvalid = "REFRESH_TOKEN_NOT_VALID"
 	codeTokenNotValid       = "TOKEN_NOT_VALID"
 	codeInternal            = "INTERNAL_SERVER_ERROR"

@@ -16,6 +16,7 @@ import (
 func status(st agent.Status) ipc.Status {
 	out := ipc.Status{
 		Env:              st.Env,
+		Identity:         st.Identity,
 		State:            ipc.State(st.State),
 		Message:          st.Message,
 		Username:         st.Username,
