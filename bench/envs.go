@@ -56,16 +56,16 @@ type EnvsStorm struct {
 
 // EnvsResult is the outcome of [EnvsBench].
 type EnvsResult struct {
-	Date           time.Time     `json:"date"`
-	Load           string        `json:"load"`
-	Envs           int           `json:"envs"`
-	Settle         time.Duration `json:"settle"`
-	Window         time.Duration `json:"window"`
-	TTL            time.Duration `json:"ttl"`
-	One            EnvsIdleRow   `json:"one"`  // the reference: one environment
-	Many           EnvsIdleRow   `json:"many"` // Envs environments
-	Clients        int           `json:"clients"`
-	Storms         []EnvsStorm   `json:"storms"`
+	Date    time.Time     `json:"date"`
+	Load    string        `json:"load"`
+	Envs    int           `json:"envs"`
+	Settle  time.Duration `json:"settle"`
+	Window  time.Duration `json:"window"`
+	TTL     time.Duration `json:"ttl"`
+	One     EnvsIdleRow   `json:"one"`  // the reference: one environment
+	Many    EnvsIdleRow   `json:"many"` // Envs environments
+	Clients int           `json:"clients"`
+	Storms  []EnvsStorm   `json:"storms"`
 }
 
 // The goals of issue 12.
