@@ -151,7 +151,10 @@ func (r *EnvsResult) write(p *printer, smoke bool) {
 			row.Switches.Voluntary, row.Refreshes, row.Switches.Threads, mib(row.Mem.Anon), mib(row.MemEnd.Anon), mib(row.MemEnd.RSS))
 	}
 	extraW, extraR, _, _ := envsWakes(r.One, r.Many)
-	p.f("\nBeyond the 1-environment agent: %+d wake-ups, %+d refreshes, %.0f KiB of anonymous RSS per environment.\n\n",
+	p.f("\nBeyond the 1-environment agent: %+d wake-ups, %+d refreshes, %.0f KiB of anonymous RSS per environment. "+
+		"The environments are signed in within a second of each other, so their refreshes fall close together (each "+
+		"is lengthened by up to a tenth of its lead at random) and several can share a wake-up; environments signed "+
+		"in at different times would each wake the agent for their refresh, which the goal allows.\n\n",
 		extraW, extraR, envsAnonPerEnv(r.One, r.Many))
 	p.f("**Storm.** In this process: agent.Environments with %d environments, each on a simulator of its own (so that "+
 		"each one's refreshes are counted apart), behind the real local API on a real Unix socket. %s clients, each on "+
