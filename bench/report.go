@@ -21,6 +21,7 @@ type Results struct {
 	Fleet   *FleetResult   `json:"fleet,omitempty"`
 	Startup *StartupResult `json:"startup,omitempty"`
 	Proxy   *ProxyResult   `json:"proxy,omitempty"`
+	Envs    *EnvsResult    `json:"envs,omitempty"`
 	// Failed names each benchmark that could not run, and why.
 	Failed map[string]string `json:"failed,omitempty"`
 	Took   time.Duration     `json:"took"`
@@ -160,6 +161,9 @@ func (r *Results) Verdicts() []Verdict {
 	if r.Proxy != nil {
 		v = append(v, r.Proxy.verdicts()...)
 	}
+	if r.Envs != nil {
+		v = append(v, r.Envs.verdicts()...)
+	}
 	return v
 }
 
@@ -268,6 +272,7 @@ func (r *Results) WriteMarkdown(w io.Writer) error {
 	r.writeFleet(p)
 	r.writeStartup(p)
 	r.writeProxy(p)
+	r.writeEnvs(p)
 	p.f("## Changed while measuring\n\n")
 	p.f("- The tray redrew its menu every 5 s, for a countdown only the offline state shows: 12 wake-ups a minute of a " +
 		"signed-in agent left alone. It now ticks only while it counts down (`tray/face.go`).\n" +

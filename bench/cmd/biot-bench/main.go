@@ -30,7 +30,7 @@ import (
 )
 
 // benchmarks in the order they run; -only picks some.
-var benchmarks = []string{"socket", "storm", "cli", "startup", "idle", "fleet", "proxy"}
+var benchmarks = []string{"socket", "storm", "cli", "startup", "idle", "fleet", "proxy", "envs"}
 
 func main() {
 	out := flag.String("out", "docs", "the `folder` for PERFORMANCE.md, fleet.png and results.json")
@@ -181,6 +181,10 @@ func runOne(ctx context.Context, name string, smoke bool, res *bench.Results) er
 		var r bench.ProxyResult
 		r, err = bench.ProxyBench(ctx, cfg)
 		res.Proxy = &r
+	case "envs":
+		var r bench.EnvsResult
+		r, err = bench.EnvsBench(ctx, bench.EnvsSmoke(res.Build, smoke))
+		res.Envs = &r
 	default:
 		err = errors.New("unknown benchmark")
 	}

@@ -1,0 +1,72 @@
+// Command biot-bench-envs runs issue 12's benchmark alone (what each
+// signed-in environment costs: bench.EnvsBench) and writes its section of
+// the report, with its figures, to -out.
+//
+//	go run ./bench/cmd/biot-bench-envs [-smoke] [-out docs/PERFORMANCE-environments.md]
+//
+// It builds the binaries as biot-bench does. Run it from the module.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"biot-agent/bench"
+)
+
+func main() {
+	out := flag.String("out", "docs/PERFORMANCE-environments.md", "the markdown `file` to write")
+	js := flag.String("json", "", "also write the figures as JSON to this `file`")
+	smoke := flag.Bool("smoke", false, "a few seconds' run: a smoke test")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *out, *js, *smoke); err != nil {
+		fmt.Fprintln(os.Stderr, "biot-bench-envs:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, out, js string, smoke bool) error {
+	root, err := bench.ModuleRoot(ctx)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "biot-bench-bin-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin, err := bench.Build(ctx, root, dir)
+	if err != nil {
+		return err
+	}
+	res, err := bench.EnvsBench(ctx, bench.EnvsSmoke(bin, smoke))
+	if err != nil {
+		return err
+	}
+	if js != "" {
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(js, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	var b strings.Builder
+	if err := res.WriteMarkdown(&b, smoke); err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprint(os.Stderr, b.String())
+	return nil
+}
