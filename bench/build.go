@@ -24,8 +24,14 @@ type Binaries struct {
 	// JobFloor is bench/cmd/jobfloor: the agent's network job and nothing
 	// else (one HTTPS request, a net/http server on a socket).
 	JobFloor string
+	// TokenFloor is bench/cmd/tokenfloor: connect to the agent's socket,
+	// ask for the token, print it, exit.
+	TokenFloor string
+	// IPCToken is bench/cmd/ipctoken: the same through ipc.Client, with
+	// nothing else of biot-agent linked in.
+	IPCToken string
 
-	AgentBytes, AgentDebugBytes, GoFloorBytes, JobFloorBytes int64
+	AgentBytes, AgentDebugBytes, GoFloorBytes, JobFloorBytes, TokenFloorBytes, IPCTokenBytes int64
 	// AgentLoaded is what the release binary maps into memory: its
 	// loadable segments (code, read-only data, data) as stored in the
 	// file, without the zeroed part of bss.
@@ -53,6 +59,8 @@ func Build(ctx context.Context, root, dir string) (Binaries, error) {
 		AgentDebug: filepath.Join(dir, "biot-agent-debug"),
 		GoFloor:    filepath.Join(dir, "gofloor"),
 		JobFloor:   filepath.Join(dir, "jobfloor"),
+		TokenFloor: filepath.Join(dir, "tokenfloor"),
+		IPCToken:   filepath.Join(dir, "ipctoken"),
 	}
 	builds := []struct {
 		out  string
@@ -62,6 +70,8 @@ func Build(ctx context.Context, root, dir string) (Binaries, error) {
 		{b.AgentDebug, []string{"-trimpath", "."}},
 		{b.GoFloor, []string{"-trimpath", "-ldflags", "-s -w", "./bench/cmd/gofloor"}},
 		{b.JobFloor, []string{"-trimpath", "-ldflags", "-s -w", "./bench/cmd/jobfloor"}},
+		{b.TokenFloor, []string{"-trimpath", "-ldflags", "-s -w", "./bench/cmd/tokenfloor"}},
+		{b.IPCToken, []string{"-trimpath", "-ldflags", "-s -w", "./bench/cmd/ipctoken"}},
 	}
 	for _, bl := range builds {
 		args := append([]string{"build", "-o", bl.out}, bl.args...)
@@ -85,6 +95,12 @@ func Build(ctx context.Context, root, dir string) (Binaries, error) {
 		return b, err
 	}
 	if b.JobFloorBytes, err = fileSize(b.JobFloor); err != nil {
+		return b, err
+	}
+	if b.TokenFloorBytes, err = fileSize(b.TokenFloor); err != nil {
+		return b, err
+	}
+	if b.IPCTokenBytes, err = fileSize(b.IPCToken); err != nil {
 		return b, err
 	}
 	if b.JobFloorLoaded, err = loadedBytes(b.JobFloor); err != nil {

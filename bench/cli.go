@@ -85,17 +85,17 @@ func CLIBench(ctx context.Context, cfg CLIConfig) (CLIResult, error) {
 		return res, err
 	}
 	defer env.Close()
-	sshSock, stop, err := startSSHAgent(ctx, dir)
+	ssh, err := StartSSHAgent(ctx, dir)
 	if err != nil {
 		return res, err
 	}
-	defer stop()
+	defer ssh.Close()
 
 	// The environment of every command: just what each needs, so none
 	// pays for another's variables.
 	cmdEnv := []string{
 		"PATH=" + os.Getenv("PATH"), "LANG=C.UTF-8", "HOME=" + dir,
-		"BIOT_AGENT_SOCK=" + env.Socket, "SSH_AUTH_SOCK=" + sshSock,
+		"BIOT_AGENT_SOCK=" + env.Socket, "SSH_AUTH_SOCK=" + ssh.Socket,
 	}
 	cmds := []struct{ name, line string }{
 		{CmdSSHAdd, "ssh-add -l"},
@@ -179,33 +179,4 @@ func hyperfine(ctx context.Context, dir string, env []string, line string, runs 
 		ts = append(ts, time.Duration(s*float64(time.Second)))
 	}
 	return ts, nil
-}
-
-// startSSHAgent starts a private ssh-agent on dir/ssh.sock holding one new
-// ed25519 key, and answers its socket and a function that stops it.
-func startSSHAgent(ctx context.Context, dir string) (string, func(), error) {
-	sock := filepath.Join(dir, "ssh.sock")
-	key := filepath.Join(dir, "id_ed25519")
-	if out, err := exec.CommandContext(ctx, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bench", "-f", key).CombinedOutput(); err != nil {
-		return "", nil, fmt.Errorf("ssh-keygen (Debian package openssh-client): %w: %s", err, out)
-	}
-	agent := exec.Command("ssh-agent", "-D", "-a", sock)
-	if err := agent.Start(); err != nil {
-		return "", nil, fmt.Errorf("ssh-agent (Debian package openssh-client): %w", err)
-	}
-	stop := func() { _ = agent.Process.Kill(); _ = agent.Wait() }
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		add := exec.CommandContext(ctx, "ssh-add", key)
-		add.Env = []string{"SSH_AUTH_SOCK=" + sock, "PATH=" + os.Getenv("PATH")}
-		out, err := add.CombinedOutput()
-		if err == nil {
-			return sock, stop, nil
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return "", nil, fmt.Errorf("ssh-add: %w: %s", err, out)
-		}
-		time.Sleep(20 * time.Millisecond) // ssh-agent is binding its socket
-	}
 }
