@@ -10,17 +10,20 @@
 //
 // What is measured, and against what:
 //
-//   - [SocketBench]: a token over the agent's socket through the Go client
-//     ([ipc.Client], one persistent connection per client) at several
-//     concurrencies, beside a bare net/http server on a Unix socket that
-//     answers a fixed 1 KB token (the HTTP floor) and a bare line protocol
-//     (the floor of the socket itself).
+//   - [SocketBench]: a token over the agent's socket, the real binary in a
+//     process of its own asked through the Go client ([ipc.Client], one
+//     kept connection per client), beside ssh-agent listing its key over
+//     its socket (the peer), a bare net/http server and a line protocol in
+//     processes of their own (the floors), and the same code inside the
+//     bench's process.
 //   - [CLIBench]: the whole process `biot-agent token` beside `ssh-add -l`
-//     against a private ssh-agent, the two taking turns run by run (and
-//     timed again by hyperfine, when it is installed).
-//   - [IdleBench]: resident memory and wake-ups of a signed-in agent left
-//     alone, headless and with the tray, beside a bare Go program holding a
-//     listener.
+//     against a private ssh-agent, in pairs, one right after the other,
+//     judged by the median of the pairs' ratios; beside the floors of the
+//     command (tokenfloor, ipctoken, gofloor).
+//   - [IdleBench]: the anonymous memory and the wake-ups of a signed-in
+//     agent left alone, headless and with the tray, beside a Go program
+//     doing nothing but the agent's network job (jobfloor) and one holding
+//     a listener.
 //   - [StormBench]: 1,000 concurrent token requests that all need a refresh,
 //     which must share one call to BioT; beside the same storm needing no
 //     refresh, and at the HTTP floor.
@@ -36,9 +39,9 @@
 //     socket (the floor of any proxy) and straight to BioT.
 //   - [EnvsBench]: the idle cost of an agent with 10 signed-in environments beside one with 1, and a storm over 10 environments that must cost one refresh each.
 //
-// The agents measured are the real ones: [agent.Agent] behind [ipc.Server]
-// on a real socket, against the simulator (package biotsim) over real
-// HTTPS, or the real binary as a child process. The one stand-in is the
+// The agents measured are the real ones: the real binary as a child
+// process, or [agent.Agent] behind [ipc.Server] on a real socket, against
+// the simulator (package biotsim) over real HTTPS. The one stand-in is the
 // fleet's BioT (see fleet_server.go), because ten thousand simulated
 // sessions over HTTPS would measure the simulator's RSA signatures rather
 // than the agents' timing.

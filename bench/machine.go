@@ -19,7 +19,6 @@ type Machine struct {
 	Go        string `json:"go"`
 	LoadStart string `json:"loadStart"` // /proc/loadavg when the run began
 	LoadEnd   string `json:"loadEnd"`
-	Hyperfine string `json:"hyperfine"`
 	SSH       string `json:"ssh"`
 }
 
@@ -37,9 +36,6 @@ func ReadMachine(ctx context.Context) Machine {
 	}
 	if out, err := exec.CommandContext(ctx, "go", "version").Output(); err == nil {
 		m.Go = strings.TrimSpace(string(out))
-	}
-	if out, err := exec.CommandContext(ctx, "hyperfine", "--version").Output(); err == nil {
-		m.Hyperfine = strings.TrimSpace(string(out))
 	}
 	// ssh -V prints its version on standard error.
 	if out, err := exec.CommandContext(ctx, "ssh", "-V").CombinedOutput(); err == nil {

@@ -2,13 +2,13 @@
 # Runs every benchmark of biot-agent, side by side with its references, and
 # writes docs/PERFORMANCE.md, docs/fleet.png and docs/results.json:
 #
-#   bench/run.sh            # about 4 minutes on 2 CPUs
+#   bench/run.sh            # about 5 minutes on 2 CPUs
 #
 # It needs Go, and Debian's dbus, gnome-keyring, openssh-client and curl (the
 # idle and start-up benchmarks start a private D-Bus session bus and
-# gnome-keyring of their own; the script's view is compared with ssh-add).
-# hyperfine, when installed, times the processes a second time as a
-# cross-check. Extra arguments go to the harness (e.g. -only socket,cli).
+# gnome-keyring of their own; the socket and the script's view are compared
+# with ssh-agent and ssh-add). Extra arguments go to the harness (e.g.
+# -only socket,cli).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -12,7 +12,8 @@ import (
 
 // SocketConfig tunes [SocketBench].
 type SocketConfig struct {
-	Concurrency []int         // clients at once; default 1, 8, 64
+	Bin         Binaries      // the agent and the floors, as built for this run
+	Concurrency []int         // clients at once; default 1 and 8
 	Rounds      int           // each server gets this many stretches per concurrency; default 20
 	Segment     time.Duration // the length of one stretch; default 100 ms
 }
@@ -20,6 +21,7 @@ type SocketConfig struct {
 // SocketRow is one server at one concurrency.
 type SocketRow struct {
 	Server      string  `json:"server"`
+	InProcess   bool    `json:"inProcess"` // served by the bench's own process
 	Concurrency int     `json:"concurrency"`
 	Summary     Summary `json:"latency"`
 	// PerSecond is the median over the stretches of each stretch's rate:
@@ -47,20 +49,34 @@ func (r SocketResult) Row(server string, c int) SocketRow {
 	return SocketRow{}
 }
 
-// The servers SocketBench compares.
+// The servers SocketBench compares. The first six run in processes of
+// their own, as a tool meets them; the last four in the bench's process,
+// where a request wakes no other process.
 const (
-	ServerRaw      = "raw line protocol (socket floor)"
-	ServerHTTP     = "bare net/http (HTTP floor)"
-	ServerIPCJSON  = "agent, ipc.Client.Token (JSON)"
+	// ServerSSH is the peer: ssh-agent listing the one key it holds.
+	ServerSSH       = "ssh-agent, listing its key (message 11)"
+	ServerAgentText = "biot-agent run, ipc.Client.TokenString (text/plain)"
+	ServerAgentJSON = "biot-agent run, ipc.Client.Token (JSON)"
+	// ServerAgentOneP is the agent with GOMAXPROCS=1, a setting it does
+	// not make: what the runtime's wake-ups of a second thread cost.
+	ServerAgentOneP = "biot-agent run with GOMAXPROCS=1, ipc.Client.TokenString"
+	ServerHTTPProc  = "jobfloor: bare net/http (HTTP floor)"
+	ServerRawProc   = "gofloor listen: a line protocol (Go's socket floor)"
+
 	ServerIPCPlain = "agent, ipc.Client.TokenString (text/plain)"
+	ServerIPCJSON  = "agent, ipc.Client.Token (JSON)"
+	ServerHTTP     = "bare net/http (HTTP floor)"
+	ServerRaw      = "raw line protocol (socket floor)"
 )
 
-// SocketBench measures a token over the agent's socket beside the two
-// floors. The servers take turns in short stretches, round after round, so
-// that a burst of load from elsewhere on the machine falls on all of them.
+// SocketBench measures a token over the agent's socket beside ssh-agent
+// and the floors. The servers take turns in short stretches, round after
+// round, so that a burst of load from elsewhere on the machine falls on all
+// of them. The servers in the bench's process are asked by one client at a
+// time only: they show what the code path costs, not what a tool sees.
 func SocketBench(ctx context.Context, cfg SocketConfig) (SocketResult, error) {
 	if len(cfg.Concurrency) == 0 {
-		cfg.Concurrency = []int{1, 8, 64}
+		cfg.Concurrency = []int{1, 8}
 	}
 	if cfg.Rounds <= 0 {
 		cfg.Rounds = 20
@@ -73,6 +89,31 @@ func SocketBench(ctx context.Context, cfg SocketConfig) (SocketResult, error) {
 		return SocketResult{}, err
 	}
 	defer removeAll(dir)
+	ssh, err := StartSSHAgent(ctx, dir)
+	if err != nil {
+		return SocketResult{}, err
+	}
+	defer ssh.Close()
+	ap, err := StartAgentProc(ctx, cfg.Bin.Agent)
+	if err != nil {
+		return SocketResult{}, err
+	}
+	defer ap.Close()
+	ap1, err := StartAgentProc(ctx, cfg.Bin.Agent, "GOMAXPROCS=1")
+	if err != nil {
+		return SocketResult{}, err
+	}
+	defer ap1.Close()
+	hp, err := StartHTTPFloorProc(ctx, cfg.Bin.JobFloor)
+	if err != nil {
+		return SocketResult{}, err
+	}
+	defer hp.Close()
+	rp, err := StartRawFloorProc(ctx, cfg.Bin.GoFloor)
+	if err != nil {
+		return SocketResult{}, err
+	}
+	defer rp.Close()
 	env, err := StartAgent(ctx, dir, AgentOptions{})
 	if err != nil {
 		return SocketResult{}, err
@@ -91,21 +132,28 @@ func SocketBench(ctx context.Context, cfg SocketConfig) (SocketResult, error) {
 
 	servers := []struct {
 		name      string
+		inProcess bool
 		newClient func() Client
 	}{
-		{ServerRaw, rf.NewClient},
-		{ServerHTTP, hf.NewClient},
-		{ServerIPCJSON, env.NewClient},
-		{ServerIPCPlain, env.NewTextClient},
+		{ServerSSH, false, ssh.NewClient},
+		{ServerAgentText, false, ap.NewTextClient},
+		{ServerAgentJSON, false, ap.NewClient},
+		{ServerAgentOneP, false, ap1.NewTextClient},
+		{ServerHTTPProc, false, hp.NewHTTPClient},
+		{ServerRawProc, false, rp.NewRawClient},
+		{ServerIPCPlain, true, env.NewTextClient},
+		{ServerIPCJSON, true, env.NewClient},
+		{ServerHTTP, true, hf.NewClient},
+		{ServerRaw, true, rf.NewClient},
 	}
 	var res SocketResult
-	c := env.NewClient()
+	c := ap.NewClient()
 	res.TokenBytes, err = c.Token(ctx)
 	c.Close()
 	if err != nil {
 		return res, err
 	}
-	ic := ipc.NewClient(env.Socket)
+	ic := ipc.NewClient(ap.Socket)
 	tok, err := ic.Token(ctx, ipc.TokenOptions{})
 	ic.HTTP.CloseIdleConnections()
 	if err != nil {
@@ -121,8 +169,11 @@ func SocketBench(ctx context.Context, cfg SocketConfig) (SocketResult, error) {
 	lats := map[key][]time.Duration{}
 	rates := map[key][]float64{}
 	for range cfg.Rounds {
-		for _, conc := range cfg.Concurrency {
+		for i, conc := range cfg.Concurrency {
 			for _, s := range servers {
+				if s.inProcess && i > 0 {
+					continue
+				}
 				seg, err := runLoad(ctx, s.newClient, conc, cfg.Segment)
 				if err != nil {
 					return res, fmt.Errorf("%s, %d clients: %w", s.name, conc, err)
@@ -133,11 +184,15 @@ func SocketBench(ctx context.Context, cfg SocketConfig) (SocketResult, error) {
 			}
 		}
 	}
-	for _, conc := range cfg.Concurrency {
-		for _, s := range servers {
+	for _, s := range servers {
+		for _, conc := range cfg.Concurrency {
 			k := key{s.name, conc}
+			if len(lats[k]) == 0 {
+				continue
+			}
 			res.Rows = append(res.Rows, SocketRow{
 				Server:      s.name,
+				InProcess:   s.inProcess,
 				Concurrency: conc,
 				Summary:     Summarize(lats[k]),
 				PerSecond:   medianFloat(rates[k]),

@@ -126,9 +126,9 @@ func runOne(ctx context.Context, name string, smoke bool, res *bench.Results) er
 	var err error
 	switch name {
 	case "socket":
-		cfg := bench.SocketConfig{}
+		cfg := bench.SocketConfig{Bin: res.Build}
 		if smoke {
-			cfg = bench.SocketConfig{Rounds: 1, Segment: 50 * time.Millisecond}
+			cfg.Rounds, cfg.Segment = 1, 50*time.Millisecond
 		}
 		var r bench.SocketResult
 		r, err = bench.SocketBench(ctx, cfg)
@@ -144,7 +144,7 @@ func runOne(ctx context.Context, name string, smoke bool, res *bench.Results) er
 	case "cli":
 		cfg := bench.CLIConfig{Bin: res.Build}
 		if smoke {
-			cfg.Runs, cfg.HyperfineRuns = 5, 3
+			cfg.Pairs = 5
 		}
 		var r bench.CLIResult
 		r, err = bench.CLIBench(ctx, cfg)
