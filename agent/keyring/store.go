@@ -43,11 +43,13 @@ func legacyService(baseURL string) string { return servicePrefix + baseURL }
 
 // envName is the form of an environment's name. The keyring's service
 // depends on it: a name with a space or "://" would read as another one.
-var envName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+// It is compiled on first use, not at init: every run of the binary, a
+// one-shot `biot-agent token` too, would pay for it otherwise.
+var envName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`) })
 
 // checkEnv refuses a name that is not an environment's.
 func checkEnv(env string) error {
-	if !envName.MatchString(env) {
+	if !envName().MatchString(env) {
 		return fmt.Errorf("%q is not an environment name (a to z, 0 to 9 and -, at most 32)", env)
 	}
 	return nil
