@@ -293,7 +293,7 @@ func (r *Results) WriteMarkdown(w io.Writer) error {
 		"go test -run '^$' -bench . ./bench   # the Go benchmarks: the socket path, ssh-agent's, a storm, a small fleet\n```\n\n")
 	p.f("The harness is `bench/cmd/biot-bench` (package `biot-agent/bench`); it builds the binaries it runs itself, " +
 		"as `packaging/build.sh` builds the release (`CGO_ENABLED=0`, `-trimpath`, `-ldflags \"-s -w\"`), and needs " +
-		"Debian's dbus, gnome-keyring and openssh-client.\n")
+		"Debian's dbus, gnome-keyring, openssh-client and curl.\n")
 	return p.err
 }
 
