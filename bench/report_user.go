@@ -53,8 +53,10 @@ func (r *Results) writeSocket(p *printer) {
 		"and no HTTP, answers in %s. A bare net/http server takes %s, and the agent %s: net/http's server starts a "+
 		"goroutine for every request, to watch the connection while the handler runs, and its client hands each request "+
 		"to a writer goroutine and each answer back from a reader goroutine. In a process that sleeps between requests, "+
-		"each hand-off wakes a thread that was asleep, a few microseconds each on this machine's virtual CPUs, and how "+
-		"many wake varies from one connection to the next; inside one busy process those threads are awake anyway, and "+
+		"each hand-off wakes a thread that was asleep, microseconds each on this machine's virtual CPUs, and how many "+
+		"wake varies from one connection to the next and from one run to the next (in the runs made for this report "+
+		"the agent's p50 here went from 55 to 113 µs, and the bare net/http server's with it, higher when the machine "+
+		"was otherwise idle); inside one busy process those threads are awake anyway, and "+
 		"the same code answers in %s (the second table). With GOMAXPROCS=1 there are fewer threads to wake: %s. ",
 		lat(ssh.Summary.P50), lat(line.Summary.P50), lat(http.Summary.P50), lat(text.Summary.P50),
 		lat(s.Row(ServerIPCPlain, 1).Summary.P50), lat(s.Row(ServerAgentOneP, 1).Summary.P50))
