@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"biot-agent/internal/dbusname"
-	"biot-agent/tray/internal/sessionbus"
+	"biot-agent/internal/sessionbus"
 
 	"fyne.io/systray"
 	"github.com/godbus/dbus/v5"

@@ -9,8 +9,8 @@ import (
 	"log/slog"
 	"time"
 
-	"biot-agent/internal/bounded"
 	"biot-agent/internal/dbusname"
+	"biot-agent/internal/sessionbus"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -26,7 +26,7 @@ const busTimeout = 5 * time.Second
 // only: that is the usual state of an ssh login, not news.
 func Run(ctx context.Context, log *slog.Logger, appeared func(context.Context)) {
 	dctx, cancel := context.WithTimeout(ctx, busTimeout)
-	conn, err := dial(dctx)
+	conn, err := sessionbus.Dial(dctx)
 	cancel()
 	if err != nil {
 		log.Debug("not watching for a keyring: no session bus", "reason", err)
@@ -87,30 +87,4 @@ func taken(sig *dbus.Signal) bool {
 	name, _ := sig.Body[0].(string)
 	owner, _ := sig.Body[2].(string)
 	return name == dbusname.Secrets && owner != ""
-}
-
-// dial opens a private, authenticated connection to the session bus under
-// ctx: the shared one belongs to go-keyring and systray, and a signal
-// subscribed there would reach them too. It never starts a bus. Connecting
-// cannot be cancelled: a connection that arrives after ctx ended is closed.
-// (tray/internal/sessionbus.Dial does the same for the tray, out of reach
-// of this package.)
-func dial(ctx context.Context) (*dbus.Conn, error) {
-	conn, err := bounded.CallRelease(ctx, func() (*dbus.Conn, error) {
-		conn, err := dbus.SessionBusPrivateNoAutoStartup()
-		if err == nil {
-			if err = conn.Auth(nil); err == nil {
-				err = conn.Hello()
-			}
-			if err != nil {
-				conn.Close()
-				conn = nil
-			}
-		}
-		return conn, err
-	}, func(late *dbus.Conn) { late.Close() })
-	if err != nil {
-		return nil, fmt.Errorf("connect to the session bus: %w", err)
-	}
-	return conn, nil
 }

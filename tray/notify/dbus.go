@@ -16,7 +16,7 @@ import (
 
 	"biot-agent/internal/bounded"
 	"biot-agent/internal/dbusname"
-	"biot-agent/tray/internal/sessionbus"
+	"biot-agent/internal/sessionbus"
 
 	"github.com/esiqveland/notify"
 	"github.com/godbus/dbus/v5"

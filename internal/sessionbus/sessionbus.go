@@ -1,7 +1,8 @@
 //go:build linux || freebsd || openbsd || netbsd
 
 // Package sessionbus opens private connections to the D-Bus session bus,
-// for the tray's parts that must keep off godbus's shared connection.
+// for the parts that must keep off godbus's shared connection: the tray's
+// host watch, its notifications, and the keyring watch (secretwatch).
 //
 // The shared connection (dbus.SessionBus) belongs to fyne.io/systray and
 // go-keyring: a signal subscribed there reaches systray's listener too, and
