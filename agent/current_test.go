@@ -12,7 +12,7 @@ import (
 // answer without a refresh, and never touch BioT.
 func TestCurrentTokenAnswersOnlyAValidTokenAndNeverCallsBioT(t *testing.T) {
 	clock := fakeclock.New(time.Now())
-	h := start(t, options{clock: clock, sim: biotsim.Config{AccessTTL: 15 * time.Minute, Now: clock.Now}})
+	h := start(t, options{clock: clock, sim: biotsim.Options{AccessTTL: 15 * time.Minute, Now: clock.Now}})
 	if _, ok := h.agent.CurrentToken(0); ok {
 		t.Fatal("CurrentToken answered a token while nobody is signed in")
 	}

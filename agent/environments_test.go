@@ -27,7 +27,7 @@ type envHarness struct {
 
 const otherUser, otherPassword = "ben@example.com", "another good password"
 
-func newSim(t *testing.T, cfg biotsim.Config) *biotsim.Server {
+func newSim(t *testing.T, cfg biotsim.Options) *biotsim.Server {
 	t.Helper()
 	if cfg.Users == nil {
 		cfg.Users = []biotsim.User{{Username: user, Password: password}, {Username: otherUser, Password: otherPassword}}
@@ -106,8 +106,8 @@ func (h *envHarness) token(name string, minValid time.Duration) agent.Token {
 // the others keep serving what they served.
 func TestEnvironmentsAreIsolated(t *testing.T) {
 	clock := fakeclock.New(time.Now())
-	devSim := newSim(t, biotsim.Config{AccessTTL: time.Minute, Now: clock.Now})
-	prodSim := newSim(t, biotsim.Config{AccessTTL: time.Minute, Now: clock.Now})
+	devSim := newSim(t, biotsim.Options{AccessTTL: time.Minute, Now: clock.Now})
+	prodSim := newSim(t, biotsim.Options{AccessTTL: time.Minute, Now: clock.Now})
 	h := startEnvs(t, clock, []*biotsim.Server{devSim, prodSim}, []agent.Env{
 		{Name: "dev", URL: devSim.URL()},
 		{Name: "dev-qa", URL: devSim.URL()},
@@ -158,7 +158,7 @@ func TestAStormOverThreeEnvironmentsCostsOneRefreshEach(t *testing.T) {
 	var sims []*biotsim.Server
 	var envs []agent.Env
 	for i := range 3 {
-		s := newSim(t, biotsim.Config{AccessTTL: time.Minute, Now: clock.Now})
+		s := newSim(t, biotsim.Options{AccessTTL: time.Minute, Now: clock.Now})
 		sims = append(sims, s)
 		envs = append(envs, agent.Env{Name: fmt.Sprintf("env%d", i), URL: s.URL()})
 	}
@@ -197,7 +197,7 @@ func TestAStormOverThreeEnvironmentsCostsOneRefreshEach(t *testing.T) {
 
 // The environment a name, or no name, stands for.
 func TestEnvironmentsGet(t *testing.T) {
-	sim := newSim(t, biotsim.Config{})
+	sim := newSim(t, biotsim.Options{})
 	one := []agent.Env{{Name: "dev", URL: sim.URL()}}
 	two := append(one, agent.Env{Name: "prod", URL: sim.URL()})
 	tests := []struct {
@@ -236,7 +236,7 @@ func TestEnvironmentsGet(t *testing.T) {
 // change; an environment removed from the configuration is signed out and
 // said to be gone.
 func TestEnvironmentsEventsAndReconfiguration(t *testing.T) {
-	sim := newSim(t, biotsim.Config{})
+	sim := newSim(t, biotsim.Options{})
 	dev, prod := agent.Env{Name: "dev", URL: sim.URL()}, agent.Env{Name: "prod", URL: sim.URL()}
 	h := startEnvs(t, nil, []*biotsim.Server{sim}, []agent.Env{dev, prod}, "dev")
 	h.login("prod", otherUser, otherPassword)
@@ -310,7 +310,7 @@ func waitEnvEvent(t *testing.T, events <-chan agent.Event, cond func(agent.Event
 // A reader that falls behind (a tray whose loop was busy) misses steps, but
 // never an environment's newest event, nor that one was removed.
 func TestASlowReaderKeepsEveryEnvironmentsLatest(t *testing.T) {
-	sim := newSim(t, biotsim.Config{})
+	sim := newSim(t, biotsim.Options{})
 	var envs []agent.Env
 	for i := range 5 {
 		envs = append(envs, agent.Env{Name: fmt.Sprintf("env%d", i), URL: sim.URL()})

@@ -35,7 +35,7 @@ type harness struct {
 }
 
 type options struct {
-	sim   biotsim.Config
+	sim   biotsim.Options
 	clock agent.Clock
 	store agent.Store
 	cfg   func(*agent.Config)

@@ -71,7 +71,7 @@ func TestASignOutWhileTheStoredSessionIsReadWins(t *testing.T) {
 func TestAPendingCodeOutlivesABackgroundRefresh(t *testing.T) {
 	const other, otherPassword = "ben@example.com", "another good password"
 	clock := fakeclock.New(time.Now())
-	h := start(t, options{clock: clock, sim: biotsim.Config{AccessTTL: time.Minute, Now: clock.Now, Users: []biotsim.User{
+	h := start(t, options{clock: clock, sim: biotsim.Options{AccessTTL: time.Minute, Now: clock.Now, Users: []biotsim.User{
 		{Username: user, Password: password},
 		{Username: other, Password: otherPassword, MFAPhone: "+12345678901"},
 	}}})

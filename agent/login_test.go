@@ -51,7 +51,7 @@ func TestLoginRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := start(t, options{sim: biotsim.Config{Users: []biotsim.User{tt.user}}})
+			h := start(t, options{sim: biotsim.Options{Users: []biotsim.User{tt.user}}})
 			err := h.agent.Login(context.Background(), user, tt.password)
 			var e *agent.Error
 			if !errors.As(err, &e) || e.Kind != tt.kind {
@@ -80,7 +80,7 @@ func TestLoginRefusals(t *testing.T) {
 }
 
 func TestMFALogin(t *testing.T) {
-	h := start(t, options{sim: biotsim.Config{Users: []biotsim.User{{Username: user, Password: password, MFAPhone: "+12345678901"}}}})
+	h := start(t, options{sim: biotsim.Options{Users: []biotsim.User{{Username: user, Password: password, MFAPhone: "+12345678901"}}}})
 	ctx := context.Background()
 
 	err := h.agent.Login(ctx, user, password)

@@ -21,7 +21,7 @@ func otpUsers() []biotsim.User {
 
 func TestSignInWithACode(t *testing.T) {
 	store := keyring.NewMemory("test")
-	h := start(t, options{store: store, sim: biotsim.Config{Users: otpUsers(), AccessTTL: 2 * time.Second}})
+	h := start(t, options{store: store, sim: biotsim.Options{Users: otpUsers(), AccessTTL: 2 * time.Second}})
 	ctx := context.Background()
 
 	sentTo, err := h.agent.RequestCode(ctx, " "+phone+" ")
@@ -75,7 +75,7 @@ func TestSignInWithACode(t *testing.T) {
 }
 
 func TestAWrongCodeSaysSoAndWaits(t *testing.T) {
-	h := start(t, options{sim: biotsim.Config{Users: otpUsers()}})
+	h := start(t, options{sim: biotsim.Options{Users: otpUsers()}})
 	ctx := context.Background()
 	if _, err := h.agent.RequestCode(ctx, phone); err != nil {
 		t.Fatal(err)
@@ -110,7 +110,7 @@ func TestAWrongCodeSaysSoAndWaits(t *testing.T) {
 
 func TestAnExpiredCodeSaysSoAndANewOneWorks(t *testing.T) {
 	clock := fakeclock.New(time.Now())
-	h := start(t, options{clock: clock, sim: biotsim.Config{Users: otpUsers(), Now: clock.Now, MFATTL: time.Minute}})
+	h := start(t, options{clock: clock, sim: biotsim.Options{Users: otpUsers(), Now: clock.Now, MFATTL: time.Minute}})
 	ctx := context.Background()
 	if _, err := h.agent.RequestCode(ctx, phone); err != nil {
 		t.Fatal(err)
@@ -144,7 +144,7 @@ func TestAnExpiredCodeSaysSoAndANewOneWorks(t *testing.T) {
 
 func TestRequestCodeRefusals(t *testing.T) {
 	locked := biotsim.User{Username: "+15550100999", OTP: true, Locked: true}
-	h := start(t, options{sim: biotsim.Config{Users: append(otpUsers(), locked)}})
+	h := start(t, options{sim: biotsim.Options{Users: append(otpUsers(), locked)}})
 	ctx := context.Background()
 
 	if _, err := h.agent.RequestCode(ctx, "  "); agent.KindOf(err) != agent.KindBadRequest {

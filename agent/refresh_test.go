@@ -13,7 +13,7 @@ import (
 )
 
 func TestBackgroundRefreshRotatesTheSession(t *testing.T) {
-	h := start(t, options{sim: biotsim.Config{AccessTTL: 2 * time.Second, RefreshTTL: time.Minute}})
+	h := start(t, options{sim: biotsim.Options{AccessTTL: 2 * time.Second, RefreshTTL: time.Minute}})
 	first := h.login()
 	firstStored, _ := h.stored()
 
@@ -44,7 +44,7 @@ func TestBackgroundRefreshRotatesTheSession(t *testing.T) {
 
 func TestConcurrentRequestsShareOneRefresh(t *testing.T) {
 	clock := fakeclock.New(time.Now())
-	h := start(t, options{clock: clock, sim: biotsim.Config{AccessTTL: time.Minute, Now: clock.Now, SlowDelay: 200 * time.Millisecond}})
+	h := start(t, options{clock: clock, sim: biotsim.Options{AccessTTL: time.Minute, Now: clock.Now, SlowDelay: 200 * time.Millisecond}})
 	h.login()
 	clock.Advance(50 * time.Second)                           // 10 s left: not enough for min_valid 20 s
 	h.sim.SetFaultFor(biotsim.FaultSlow, biotsim.PathRefresh) // hold the refresh so callers pile up
@@ -110,7 +110,7 @@ func TestOfflineBacksOffAndRecoversOnItsOwn(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := start(t, options{
-				sim:           biotsim.Config{AccessTTL: 4 * time.Second, RefreshTTL: time.Minute, SlowDelay: 5 * time.Second},
+				sim:           biotsim.Options{AccessTTL: 4 * time.Second, RefreshTTL: time.Minute, SlowDelay: 5 * time.Second},
 				clientTimeout: 300 * time.Millisecond,
 				cfg:           func(c *agent.Config) { c.BackoffBase, c.BackoffMax = 100*time.Millisecond, 400*time.Millisecond },
 			})
@@ -145,7 +145,7 @@ func TestOfflineBacksOffAndRecoversOnItsOwn(t *testing.T) {
 
 func TestRejectedRefreshNeedsLogin(t *testing.T) {
 	clock := fakeclock.New(time.Now())
-	h := start(t, options{clock: clock, sim: biotsim.Config{AccessTTL: time.Minute, Now: clock.Now}})
+	h := start(t, options{clock: clock, sim: biotsim.Options{AccessTTL: time.Minute, Now: clock.Now}})
 	h.login()
 	h.sim.RevokeRefreshTokens(user)
 
@@ -171,7 +171,7 @@ func TestRejectedRefreshNeedsLogin(t *testing.T) {
 
 func TestAfterSleepingPastExpiryATokenRequestRefreshesAtOnce(t *testing.T) {
 	clock := fakeclock.New(time.Now())
-	h := start(t, options{clock: clock, sim: biotsim.Config{AccessTTL: 15 * time.Minute, Now: clock.Now}})
+	h := start(t, options{clock: clock, sim: biotsim.Options{AccessTTL: 15 * time.Minute, Now: clock.Now}})
 	first := h.login()
 	sleeping(t, clock)
 
@@ -189,7 +189,7 @@ func TestAfterSleepingPastExpiryATokenRequestRefreshesAtOnce(t *testing.T) {
 
 func TestAfterSleepingPastExpiryTheLoopRefreshesWithinAMinute(t *testing.T) {
 	clock := fakeclock.New(time.Now())
-	h := start(t, options{clock: clock, sim: biotsim.Config{AccessTTL: 15 * time.Minute, Now: clock.Now}})
+	h := start(t, options{clock: clock, sim: biotsim.Options{AccessTTL: 15 * time.Minute, Now: clock.Now}})
 	first := h.login()
 	sleeping(t, clock)
 
@@ -202,7 +202,7 @@ func TestAfterSleepingPastExpiryTheLoopRefreshesWithinAMinute(t *testing.T) {
 
 func TestClockSetBackNeverServesAnExpiredToken(t *testing.T) {
 	clock := fakeclock.New(time.Now())
-	h := start(t, options{clock: clock, sim: biotsim.Config{AccessTTL: 15 * time.Minute, Now: clock.Now}})
+	h := start(t, options{clock: clock, sim: biotsim.Options{AccessTTL: 15 * time.Minute, Now: clock.Now}})
 	first := h.login()
 	h.sim.SetFaultFor(biotsim.Fault500, biotsim.PathRefresh) // no new token can be had
 
@@ -223,7 +223,7 @@ func TestClockSetBackNeverServesAnExpiredToken(t *testing.T) {
 
 func TestNeverServesAnExpiredToken(t *testing.T) {
 	clock := fakeclock.New(time.Now())
-	h := start(t, options{clock: clock, sim: biotsim.Config{AccessTTL: 15 * time.Minute, Now: clock.Now}})
+	h := start(t, options{clock: clock, sim: biotsim.Options{AccessTTL: 15 * time.Minute, Now: clock.Now}})
 	h.login()
 	h.sim.SetFaultFor(biotsim.Fault500, biotsim.PathRefresh)
 	clock.Advance(15*time.Minute - 2*time.Second) // 2 s left: below the 5 s floor
@@ -269,7 +269,7 @@ func sleeping(t *testing.T, clock *fakeclock.Clock) {
 
 func TestRefreshWithoutNewRefreshTokenKeepsTheSession(t *testing.T) {
 	clock := fakeclock.New(time.Now())
-	h := start(t, options{clock: clock, sim: biotsim.Config{AccessTTL: time.Minute, Now: clock.Now}})
+	h := start(t, options{clock: clock, sim: biotsim.Options{AccessTTL: time.Minute, Now: clock.Now}})
 	first := h.login()
 	h.sim.SetFaultFor(biotsim.FaultNoRefreshJwt, biotsim.PathRefresh)
 	clock.Advance(50 * time.Second)
@@ -348,7 +348,7 @@ func TestTokenLifetimeIsReadOnBioTsClock(t *testing.T) {
 		t.Run("local clock off by "+skew.String(), func(t *testing.T) {
 			clock := fakeclock.New(time.Now())
 			bioTNow := func() time.Time { return clock.Now().Add(-skew) }
-			h := start(t, options{clock: clock, sim: biotsim.Config{AccessTTL: 15 * time.Minute, Now: bioTNow}})
+			h := start(t, options{clock: clock, sim: biotsim.Options{AccessTTL: 15 * time.Minute, Now: bioTNow}})
 			first := h.login()
 			left := first.ExpiresAt.Sub(clock.Now())
 			if left < 13*time.Minute || left > 15*time.Minute {

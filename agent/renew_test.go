@@ -51,7 +51,7 @@ func TestRenewReplacesARevokedToken(t *testing.T) {
 // A hundred callers refused at once share one refresh, even while it is
 // slow, and all get the same new token.
 func TestRenewCrowdSharesOneRefresh(t *testing.T) {
-	h := start(t, options{sim: biotsim.Config{SlowDelay: 200 * time.Millisecond}})
+	h := start(t, options{sim: biotsim.Options{SlowDelay: 200 * time.Millisecond}})
 	old := h.login()
 	h.sim.RevokeAccessTokens(user)
 	h.sim.SetFaultFor(biotsim.FaultSlow, biotsim.PathRefresh)
@@ -89,7 +89,7 @@ func TestRenewCrowdSharesOneRefresh(t *testing.T) {
 // again until the interval has passed: something else is wrong.
 func TestRenewRefreshesAtMostOncePerInterval(t *testing.T) {
 	clock := fakeclock.New(time.Now())
-	h := start(t, options{clock: clock, sim: biotsim.Config{Now: clock.Now}})
+	h := start(t, options{clock: clock, sim: biotsim.Options{Now: clock.Now}})
 	first := h.login()
 	before := h.sim.Stats().Refreshes
 

@@ -67,7 +67,7 @@ func startService(t *testing.T, o serviceOptions) (*harness, *secretSource) {
 	if o.source == nil {
 		o.source = newSecretSource(serviceSecret)
 	}
-	sim := biotsim.Config{
+	sim := biotsim.Options{
 		Users:        []biotsim.User{{Username: user, Password: password}},
 		ServiceUsers: []biotsim.ServiceUser{{ID: serviceID, Secret: serviceSecret, TokenTTL: o.ttl, Locked: o.locked}},
 		SlowDelay:    o.slow,
@@ -418,7 +418,7 @@ func TestServiceConfigIsChecked(t *testing.T) {
 // A service environment beside a person's: each signs in as what it is, and
 // a change of identity under the same name starts the environment afresh.
 func TestServiceEnvironments(t *testing.T) {
-	sim := newSim(t, biotsim.Config{
+	sim := newSim(t, biotsim.Options{
 		Users:        []biotsim.User{{Username: user, Password: password}},
 		ServiceUsers: []biotsim.ServiceUser{{ID: serviceID, Secret: serviceSecret, AccessTokenExpirationInMinutes: 5}},
 	})

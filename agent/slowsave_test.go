@@ -32,7 +32,7 @@ func (s *lingeringStore) Save(ctx context.Context, sess agent.Session) error {
 func TestASaveThatOutlastsTheFreshTokenIsFollowedByOneMoreRefresh(t *testing.T) {
 	clock := fakeclock.New(time.Now())
 	store := &lingeringStore{Store: keyring.NewMemory("test"), clock: clock}
-	h := start(t, options{clock: clock, store: store, sim: biotsim.Config{AccessTTL: time.Minute, Now: clock.Now}})
+	h := start(t, options{clock: clock, store: store, sim: biotsim.Options{AccessTTL: time.Minute, Now: clock.Now}})
 	h.login()
 
 	clock.Advance(57 * time.Second) // 3 s left: below the 5 s a token is served with
@@ -56,7 +56,7 @@ func TestASaveThatOutlastsTheFreshTokenIsFollowedByOneMoreRefresh(t *testing.T) 
 func TestAGreedyAskIsNotRefreshedTwice(t *testing.T) {
 	clock := fakeclock.New(time.Now())
 	store := &lingeringStore{Store: keyring.NewMemory("test"), clock: clock}
-	h := start(t, options{clock: clock, store: store, sim: biotsim.Config{AccessTTL: time.Minute, Now: clock.Now}})
+	h := start(t, options{clock: clock, store: store, sim: biotsim.Options{AccessTTL: time.Minute, Now: clock.Now}})
 	h.login()
 	// The whole lifetime of a token: a refresh whose save takes a second
 	// cannot meet it, and neither could a second one.

@@ -42,8 +42,8 @@ type AgentEnv struct {
 
 // AgentOptions tune [StartAgent].
 type AgentOptions struct {
-	Sim   biotsim.Config // Users is filled in
-	Clock agent.Clock    // nil: the system clock, also the simulator's
+	Sim   biotsim.Options // Users is filled in
+	Clock agent.Clock     // nil: the system clock, also the simulator's
 	// Wrap, if set, wraps the transport of the agent's BioT client, to
 	// watch its calls.
 	Wrap func(http.RoundTripper) http.RoundTripper

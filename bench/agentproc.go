@@ -24,7 +24,7 @@ type AgentProc struct {
 // StartAgentProc starts bin, with env added to its environment, and signs
 // it in through its socket.
 func StartAgentProc(ctx context.Context, bin string, env ...string) (*AgentProc, error) {
-	sim, err := biotsim.New(biotsim.Config{Users: []biotsim.User{{Username: benchUser, Password: benchPassword}}})
+	sim, err := biotsim.New(biotsim.Options{Users: []biotsim.User{{Username: benchUser, Password: benchPassword}}})
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ type FloorProc struct {
 // StartHTTPFloorProc starts jobfloor: one HTTPS request to a simulator of
 // its own, then a bare net/http server answering a fixed 1 KB token.
 func StartHTTPFloorProc(ctx context.Context, bin string) (*FloorProc, error) {
-	sim, err := biotsim.New(biotsim.Config{})
+	sim, err := biotsim.New(biotsim.Options{})
 	if err != nil {
 		return nil, err
 	}

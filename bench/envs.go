@@ -146,7 +146,7 @@ func envsIdle(ctx context.Context, cfg EnvsConfig) (one, many EnvsIdleRow, err e
 		for i := range users {
 			users[i] = biotsim.User{Username: envUser(i), Password: benchPassword}
 		}
-		sim, err := biotsim.New(biotsim.Config{Users: users, AccessTTL: cfg.TTL})
+		sim, err := biotsim.New(biotsim.Options{Users: users, AccessTTL: cfg.TTL})
 		if err != nil {
 			return one, many, err
 		}
@@ -259,7 +259,7 @@ func envsStorm(ctx context.Context, cfg EnvsConfig) ([]EnvsStorm, error) {
 	byURL := map[string]*biotsim.Server{}
 	envs := make([]agent.Env, cfg.Envs)
 	for i := range sims {
-		s, err := biotsim.New(biotsim.Config{Users: []biotsim.User{{Username: benchUser, Password: benchPassword}},
+		s, err := biotsim.New(biotsim.Options{Users: []biotsim.User{{Username: benchUser, Password: benchPassword}},
 			AccessTTL: stormTTL, Now: clk.Now})
 		if err != nil {
 			return nil, err

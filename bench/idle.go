@@ -114,7 +114,7 @@ func IdleBench(ctx context.Context, cfg IdleConfig) (IdleResult, error) {
 		{IdleTray, []string{"run"}, nil},
 		{IdleLimited, []string{"run", "--headless"}, []string{"GOMEMLIMIT=8MiB", "GODEBUG=gctrace=1"}},
 	} {
-		sim, err := biotsim.New(biotsim.Config{Users: []biotsim.User{{Username: benchUser, Password: benchPassword}}})
+		sim, err := biotsim.New(biotsim.Options{Users: []biotsim.User{{Username: benchUser, Password: benchPassword}}})
 		if err != nil {
 			return res, err
 		}
@@ -153,7 +153,7 @@ func IdleBench(ctx context.Context, cfg IdleConfig) (IdleResult, error) {
 		return res, err
 	}
 	procs = append(procs, watched{IdleFloor, fp, nil})
-	jsim, err := biotsim.New(biotsim.Config{})
+	jsim, err := biotsim.New(biotsim.Options{})
 	if err != nil {
 		return res, err
 	}

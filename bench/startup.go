@@ -44,7 +44,7 @@ func StartupBench(ctx context.Context, cfg StartupConfig) (StartupResult, error)
 		return res, err
 	}
 	defer desk.Close()
-	sim, err := biotsim.New(biotsim.Config{Users: []biotsim.User{{Username: benchUser, Password: benchPassword}}})
+	sim, err := biotsim.New(biotsim.Options{Users: []biotsim.User{{Username: benchUser, Password: benchPassword}}})
 	if err != nil {
 		return res, err
 	}

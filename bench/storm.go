@@ -76,7 +76,7 @@ func StormBench(ctx context.Context, cfg StormConfig) (StormResult, error) {
 	defer removeAll(dir)
 	clk := fakeclock.New(time.Now())
 	refreshes := &refreshTimer{}
-	env, err := StartAgent(ctx, dir, AgentOptions{Clock: clk, Sim: biotsim.Config{AccessTTL: stormTTL},
+	env, err := StartAgent(ctx, dir, AgentOptions{Clock: clk, Sim: biotsim.Options{AccessTTL: stormTTL},
 		Wrap: func(rt http.RoundTripper) http.RoundTripper { refreshes.next = rt; return refreshes }})
 	if err != nil {
 		return res, err

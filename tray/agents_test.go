@@ -54,7 +54,7 @@ func TestAgents(t *testing.T) {
 	sims := map[string]*biotsim.Server{}
 	var envs []agent.Env
 	for _, name := range []string{"dev", "prod"} {
-		sim, err := biotsim.New(biotsim.Config{Users: []biotsim.User{{Username: ana, Password: password}}})
+		sim, err := biotsim.New(biotsim.Options{Users: []biotsim.User{{Username: ana, Password: password}}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,7 +19,7 @@ const (
 	simSecret  = "robot-Secret-1a2b3c4d"
 )
 
-func startSim(t *testing.T, cfg biotsim.Config) (*biotsim.Server, *biot.Client) {
+func startSim(t *testing.T, cfg biotsim.Options) (*biotsim.Server, *biot.Client) {
 	t.Helper()
 	cfg.Users = append(cfg.Users, biotsim.User{Username: simPhone, OTP: true})
 	cfg.ServiceUsers = append(cfg.ServiceUsers, biotsim.ServiceUser{ID: simService, Secret: simSecret, AccessTokenExpirationInMinutes: 7})
@@ -46,7 +46,7 @@ func noSecret(t *testing.T, err error, secrets ...string) {
 }
 
 func TestOTPAgainstTheSimulator(t *testing.T) {
-	sim, c := startSim(t, biotsim.Config{})
+	sim, c := startSim(t, biotsim.Options{})
 	ctx := t.Context()
 
 	if _, _, err := c.GenerateOTP(ctx, "+15550100000"); biot.Classify(err) != biot.ClassCredentials || !strings.Contains(err.Error(), "PHONE_NOT_VALID") {
@@ -91,7 +91,7 @@ func TestOTPAgainstTheSimulator(t *testing.T) {
 
 func TestServiceTokenAgainstTheSimulator(t *testing.T) {
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	sim, c := startSim(t, biotsim.Config{Now: func() time.Time { return now }})
+	sim, c := startSim(t, biotsim.Options{Now: func() time.Time { return now }})
 	ctx := t.Context()
 
 	tok, err := c.ServiceToken(ctx, simService, simSecret)

@@ -12,7 +12,7 @@
 //
 // # Starting one
 //
-//	sim, err := biotsim.New(biotsim.Config{
+//	sim, err := biotsim.New(biotsim.Options{
 //		Users: []biotsim.User{{Username: "alice@example.com", Password: "pw"}},
 //	})
 //	defer sim.Close()
@@ -47,7 +47,7 @@
 // Every error body is {"code","message","serviceName":"ums","traceId",
 // "environment":"simulator","details":{}} sent as application/json, and every
 // answer carries a Date header. Expirations are UTC with exactly three
-// fraction digits ("2025-11-24T09:23:14.945Z") and come from Config.Now.
+// fraction digits ("2025-11-24T09:23:14.945Z") and come from Options.Now.
 //
 // # Identities
 //
@@ -131,6 +131,6 @@
 //
 // # Logs
 //
-// Config.Logf receives the SMS codes of the demo and little else. No token
+// Options.Logf receives the SMS codes of the demo and little else. No token
 // or password ever reaches it.
 package biotsim

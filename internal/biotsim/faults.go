@@ -22,7 +22,7 @@ const (
 	Fault504
 	// FaultFirewall: 403 with an HTML page like AWS WAF's, no BioT body.
 	FaultFirewall
-	// FaultSlow: the request waits Config.SlowDelay, then goes through;
+	// FaultSlow: the request waits Options.SlowDelay, then goes through;
 	// it is dropped if the client gives up or the Server closes first.
 	FaultSlow
 	// FaultTruncated: 200 application/json whose body stops mid-object

@@ -101,7 +101,7 @@ func TestFaultSlow(t *testing.T) {
 		}
 	})
 	t.Run("answers after SlowDelay", func(t *testing.T) {
-		s := start(t, nil, func(c *Config) { c.SlowDelay = 200 * time.Millisecond })
+		s := start(t, nil, func(c *Options) { c.SlowDelay = 200 * time.Millisecond })
 		s.SetFault(FaultSlow)
 		began := time.Now()
 		l := signIn(t, s, alice)
@@ -113,7 +113,7 @@ func TestFaultSlow(t *testing.T) {
 		}
 	})
 	t.Run("Close lets held requests go", func(t *testing.T) {
-		s, err := New(Config{Users: []User{alice}, SlowDelay: time.Hour})
+		s, err := New(Options{Users: []User{alice}, SlowDelay: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}

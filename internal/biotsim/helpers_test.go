@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// fakeClock is the injectable clock of Config.Now: tests move it instead of
+// fakeClock is the injectable clock of Options.Now: tests move it instead of
 // waiting. It stands in for time itself, which a test cannot jump.
 type fakeClock struct {
 	mu sync.Mutex
@@ -50,9 +50,9 @@ var (
 
 // start runs a Server with the test users and the given clock (nil: real
 // time), closed when the test ends.
-func start(t *testing.T, clock *fakeClock, mod ...func(*Config)) *Server {
+func start(t *testing.T, clock *fakeClock, mod ...func(*Options)) *Server {
 	t.Helper()
-	cfg := Config{Users: []User{alice, mfaBob, resetC, lockD, lockE, otpF}, ServiceUsers: []ServiceUser{robot}}
+	cfg := Options{Users: []User{alice, mfaBob, resetC, lockD, lockE, otpF}, ServiceUsers: []ServiceUser{robot}}
 	if clock != nil {
 		cfg.Now = clock.Now
 	}

@@ -77,7 +77,7 @@ func TestAccessTokenIsBioTShaped(t *testing.T) {
 		t.Errorf("refreshTokenId %s is not the refresh token's jti %s", c.RefreshTokenID, rc.ID)
 	}
 
-	// Expirations come from Config.Now, in BioT's form, and agree with exp.
+	// Expirations come from Options.Now, in BioT's form, and agree with exp.
 	now := clock.Now()
 	if want := formatTime(now.Add(15 * time.Minute)); l.AccessJwt.Expiration != want {
 		t.Errorf("access expiration %s, want %s", l.AccessJwt.Expiration, want)
@@ -127,7 +127,7 @@ func TestForgedTokensAreRejected(t *testing.T) {
 
 func TestTTLsFromConfig(t *testing.T) {
 	clock := newFakeClock()
-	s := start(t, clock, func(c *Config) { c.AccessTTL = 90 * time.Second; c.RefreshTTL = 10 * time.Minute })
+	s := start(t, clock, func(c *Options) { c.AccessTTL = 90 * time.Second; c.RefreshTTL = 10 * time.Minute })
 	l := signIn(t, s, alice)
 	if want := formatTime(clock.Now().Add(90 * time.Second)); l.AccessJwt.Expiration != want {
 		t.Errorf("access expiration %s, want %s", l.AccessJwt.Expiration, want)

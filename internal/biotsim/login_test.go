@@ -112,7 +112,7 @@ func TestAddUserReplaces(t *testing.T) {
 
 func TestUsersGivenIDsAreKept(t *testing.T) {
 	const id, org = "11111111-2222-4333-8444-555555555555", "66666666-7777-4888-9999-000000000000"
-	s := start(t, nil, func(c *Config) {
+	s := start(t, nil, func(c *Options) {
 		c.Users = []User{{Username: "frank@example.com", Password: "pw", ID: id, OrganizationID: org}}
 	})
 	l := signIn(t, s, User{Username: "frank@example.com", Password: "pw"})

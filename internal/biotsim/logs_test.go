@@ -11,7 +11,7 @@ import (
 // token or password ever reaches it, while the SMS code does.
 func TestLogsHoldNoSecrets(t *testing.T) {
 	var logs logSink
-	s := start(t, nil, func(c *Config) { c.Logf = logs.logf })
+	s := start(t, nil, func(c *Options) { c.Logf = logs.logf })
 
 	var secrets []string
 	keep := func(l loginResponse) {

@@ -15,7 +15,7 @@ var sixDigits = regexp.MustCompile(`^\d{6}$`)
 func TestMFAFlowWithResend(t *testing.T) {
 	clock := newFakeClock()
 	var logs logSink
-	s := start(t, clock, func(c *Config) { c.Logf = logs.logf })
+	s := start(t, clock, func(c *Options) { c.Logf = logs.logf })
 
 	first := login(t, s, mfaBob).login(t)
 	if !first.MFARequired || first.RefreshJwt != nil {
@@ -150,7 +150,7 @@ func (l *logSink) contains(sub string) bool {
 func TestLogfMayCallBack(t *testing.T) {
 	var s *Server
 	got := make(chan string, 4)
-	s = start(t, nil, func(c *Config) {
+	s = start(t, nil, func(c *Options) {
 		c.Logf = func(string, ...any) { got <- s.LastSMSCode(mfaBob.Username) }
 	})
 	login(t, s, mfaBob).login(t)

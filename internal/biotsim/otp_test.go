@@ -8,7 +8,7 @@ import (
 func TestOTPSignIn(t *testing.T) {
 	clock := newFakeClock()
 	var logs logSink
-	s := start(t, clock, func(c *Config) { c.Logf = logs.logf })
+	s := start(t, clock, func(c *Options) { c.Logf = logs.logf })
 
 	g := sendCode(t, s, otpF.Username)
 	if !uuidRE.MatchString(g.RequestID) {
@@ -53,7 +53,7 @@ func TestOTPSignIn(t *testing.T) {
 
 func TestOTPCodeExpires(t *testing.T) {
 	clock := newFakeClock()
-	s := start(t, clock, func(c *Config) { c.MFATTL = time.Minute })
+	s := start(t, clock, func(c *Options) { c.MFATTL = time.Minute })
 	g := sendCode(t, s, otpF.Username)
 	clock.Advance(time.Minute + time.Millisecond)
 	wantError(t, do(t, s, otpLoginCall(g.RequestID, s.LastSMSCode(otpF.Username))), 403, "LOGIN_FAILED")

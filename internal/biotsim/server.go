@@ -16,9 +16,9 @@ import (
 	"time"
 )
 
-// Config sets up a Server. The zero value is a server with no users and
+// Options sets up a Server. The zero value is a server with no users and
 // BioT-like lifetimes.
-type Config struct {
+type Options struct {
 	// AccessTTL is the lifetime of access tokens (and of MFA interim
 	// tokens). Default 15 minutes.
 	AccessTTL time.Duration
@@ -46,7 +46,7 @@ type Config struct {
 // Server is a running simulator. All its methods are safe for concurrent
 // use.
 type Server struct {
-	cfg       Config
+	cfg       Options
 	key       *rsa.PrivateKey
 	tls       *authority
 	ln        net.Listener
@@ -73,7 +73,7 @@ type Server struct {
 
 // New starts a Server on 127.0.0.1 with a fresh port, certificate
 // authority and token key.
-func New(cfg Config) (*Server, error) {
+func New(cfg Options) (*Server, error) {
 	if cfg.AccessTTL <= 0 {
 		cfg.AccessTTL = 15 * time.Minute
 	}

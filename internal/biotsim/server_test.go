@@ -122,7 +122,7 @@ func TestHealthCheck(t *testing.T) {
 }
 
 func TestClose(t *testing.T) {
-	s, err := New(Config{})
+	s, err := New(Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ type ServiceUser struct {
 	Secret             string
 	// AccessTokenExpirationInMinutes is the lifetime of its access
 	// tokens, as BioT sets it per service user (the spec's field of that
-	// name, at least 1). Zero: Config.AccessTTL.
+	// name, at least 1). Zero: Options.AccessTTL.
 	AccessTokenExpirationInMinutes int
 	// TokenTTL, when set, is the lifetime instead of the minutes: BioT's
 	// are whole minutes, tests want seconds.

@@ -43,7 +43,7 @@ func TestServiceSignIn(t *testing.T) {
 
 func TestServiceLifetimes(t *testing.T) {
 	clock := newFakeClock()
-	s := start(t, clock, func(c *Config) { c.AccessTTL = 20 * time.Minute })
+	s := start(t, clock, func(c *Options) { c.AccessTTL = 20 * time.Minute })
 	rows := []struct {
 		name string
 		su   ServiceUser

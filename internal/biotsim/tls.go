@@ -25,7 +25,7 @@ type authority struct {
 }
 
 func newAuthority() (*authority, error) {
-	// Real time, not Config.Now: clients check certificates on their
+	// Real time, not Options.Now: clients check certificates on their
 	// own clock.
 	now := time.Now()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

@@ -54,7 +54,7 @@ func (s *Server) sign(c claims) (string, error) {
 }
 
 // parse checks the signature and algorithm of tok. With validateTime it
-// also checks exp on Config.Now.
+// also checks exp on Options.Now.
 func (s *Server) parse(tok string, validateTime bool) (*claims, error) {
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods([]string{"RS512"}),

@@ -40,7 +40,7 @@ so refreshes happen while you watch.`,
 			if len(args) > 0 {
 				return usagef("demo takes no arguments")
 			}
-			sim, err := biotsim.New(biotsim.Config{
+			sim, err := biotsim.New(biotsim.Options{
 				AccessTTL:  2 * time.Minute,
 				RefreshTTL: 8 * time.Hour,
 				Users: []biotsim.User{

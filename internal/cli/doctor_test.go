@@ -166,7 +166,7 @@ func wantFinding(t *testing.T, r doctor.Report, check string, level doctor.Level
 // roots.
 func newSim(t *testing.T, users ...biotsim.User) (*biotsim.Server, string) {
 	t.Helper()
-	sim, err := biotsim.New(biotsim.Config{Users: users})
+	sim, err := biotsim.New(biotsim.Options{Users: users})
 	if err != nil {
 		t.Fatal(err)
 	}

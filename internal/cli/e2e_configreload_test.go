@@ -25,7 +25,7 @@ func TestConfigFileChangesAreServedWithoutARestart(t *testing.T) {
 	t.Parallel()
 	const bo, boPW = "bo@example.com", "bo-password-prod-93a"
 	w := newWorld(t, worldOptions{sim: anaSim(), desktop: "need"})
-	prodBioT := w.addSim(&biotsim.Config{Users: []biotsim.User{{Username: bo, Password: boPW}}})
+	prodBioT := w.addSim(&biotsim.Options{Users: []biotsim.User{{Username: bo, Password: boPW}}})
 	w.writeConfig(configOf("dev", envSection{"dev", w.sim.URL()}))
 	a := w.startAgentWith(w.env, "run", "--headless")
 	w.loginTo("dev", ana, anaPW)

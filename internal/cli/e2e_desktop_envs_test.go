@@ -30,8 +30,8 @@ func TestDesktopShowsASectionPerEnvironmentAndOneNotificationForBoth(t *testing.
 	// Short access tokens: each environment refreshes every few seconds,
 	// so it finds out soon that BioT ended its session; long refresh
 	// tokens: no "session ends soon" comes in between.
-	w := newWorld(t, worldOptions{sim: &biotsim.Config{AccessTTL: 8 * time.Second, Users: []biotsim.User{{Username: ana, Password: anaPW}}}})
-	prodBioT := w.addSim(&biotsim.Config{AccessTTL: 8 * time.Second, Users: []biotsim.User{{Username: bo, Password: boPW}}})
+	w := newWorld(t, worldOptions{sim: &biotsim.Options{AccessTTL: 8 * time.Second, Users: []biotsim.User{{Username: ana, Password: anaPW}}}})
+	prodBioT := w.addSim(&biotsim.Options{AccessTTL: 8 * time.Second, Users: []biotsim.User{{Username: bo, Password: boPW}}})
 	w.writeConfig(configOf("dev", envSection{"dev", w.sim.URL()}, envSection{"prod", prodBioT.URL()}))
 	d := newTrayDesktop(t, w)
 	browser := chromium(t)

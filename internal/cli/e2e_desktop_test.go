@@ -45,7 +45,7 @@ func TestDesktopSignInNotifyAndSignOut(t *testing.T) {
 	begin := time.Now()
 	step := func(what string) { t.Logf("%5.1fs %s", time.Since(begin).Seconds(), what) }
 	const bo, boPW = "bo@example.com", "bo-password-e2e-71c" // signs in with an SMS code
-	w := newWorld(t, worldOptions{sim: &biotsim.Config{
+	w := newWorld(t, worldOptions{sim: &biotsim.Options{
 		// Short access tokens keep the agent refreshing (every 7 s or so),
 		// so it finds out within seconds when BioT ends the session (much
 		// shorter, and a slow keyring write eats up a fresh token); a

@@ -23,7 +23,7 @@ import (
 // program of the world trusts as it trusts the first (its certificate
 // authority joins SSL_CERT_FILE). Call it before starting the agent: a
 // process reads the trusted certificates once.
-func (w *world) addSim(cfg *biotsim.Config) *biotsim.Server {
+func (w *world) addSim(cfg *biotsim.Options) *biotsim.Server {
 	w.t.Helper()
 	if w.sim == nil {
 		w.t.Fatal("addSim: the world has no first simulator, so no SSL_CERT_FILE to add to")

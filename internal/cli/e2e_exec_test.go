@@ -65,7 +65,7 @@ func TestScriptsLearnWhichEnvironmentTheyActOn(t *testing.T) {
 	t.Parallel()
 	const bo, boPW = "bo@example.com", "bo-password-prod-5e1"
 	w := newWorld(t, worldOptions{sim: anaSim()})
-	prodSim := w.addSim(&biotsim.Config{Users: []biotsim.User{{Username: bo, Password: boPW}}})
+	prodSim := w.addSim(&biotsim.Options{Users: []biotsim.User{{Username: bo, Password: boPW}}})
 	w.writeConfig(configOf("dev", envSection{"dev", w.sim.URL()}, envSection{"prod", prodSim.URL()}))
 	w.startAgentWith(w.env, "run", "--headless")
 	w.loginTo("dev", ana, anaPW)

@@ -32,11 +32,11 @@ func newThreeEnvs(t *testing.T, accessTTL time.Duration) *threeEnvs {
 		quinn, quinnPW = "quinn@example.com", "quinn-password-qa-8c1"
 		pia, piaPW     = "pia@example.com", "pia-password-prod-0d4"
 	)
-	w := newWorld(t, worldOptions{desktop: "need", sim: &biotsim.Config{AccessTTL: accessTTL, Users: []biotsim.User{
+	w := newWorld(t, worldOptions{desktop: "need", sim: &biotsim.Options{AccessTTL: accessTTL, Users: []biotsim.User{
 		{Username: dee, Password: deePW},
 		{Username: quinn, Password: quinnPW},
 	}}})
-	prod := w.addSim(&biotsim.Config{AccessTTL: accessTTL, Users: []biotsim.User{{Username: pia, Password: piaPW}}})
+	prod := w.addSim(&biotsim.Options{AccessTTL: accessTTL, Users: []biotsim.User{{Username: pia, Password: piaPW}}})
 	w.writeConfig(configOf("dev",
 		envSection{"dev", w.sim.URL()}, envSection{"dev-qa", w.sim.URL()}, envSection{"prod", prod.URL()}))
 	return &threeEnvs{

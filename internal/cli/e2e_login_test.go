@@ -10,7 +10,7 @@ import (
 func TestMFASignInAsksForTheCodeThenTakesItFromStdin(t *testing.T) {
 	t.Parallel()
 	const bo, boPW = "bo@example.com", "bo-password-77ac1"
-	w := newWorld(t, worldOptions{sim: &biotsim.Config{Users: []biotsim.User{
+	w := newWorld(t, worldOptions{sim: &biotsim.Options{Users: []biotsim.User{
 		{Username: bo, Password: boPW, MFAPhone: "+15555550123"},
 	}}})
 	w.startAgent()
@@ -44,7 +44,7 @@ func TestRefusedSignInsSayWhyInOneLineAndAreNeverRetried(t *testing.T) {
 		{Username: "di@example.com", Password: "di-password-0b3", LockedMinutes: 17},
 		{Username: "ed@example.com", Password: "ed-password-9d1", PasswordResetRequired: true},
 	}
-	w := newWorld(t, worldOptions{sim: &biotsim.Config{Users: users}})
+	w := newWorld(t, worldOptions{sim: &biotsim.Options{Users: users}})
 	w.secrets.add("a wrong password", "cy-wrong-password")
 	w.startAgent()
 

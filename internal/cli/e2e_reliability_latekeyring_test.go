@@ -19,7 +19,7 @@ const movedLine = "session moved from memory into the OS keyring"
 
 // lateKeyringWorld is a world whose session bus has no Secret Service yet:
 // the test starts one when it wants.
-func lateKeyringWorld(t *testing.T, cfg *biotsim.Config) (*world, *desktoptest.Bus) {
+func lateKeyringWorld(t *testing.T, cfg *biotsim.Options) (*world, *desktoptest.Bus) {
 	t.Helper()
 	w := newWorld(t, worldOptions{sim: cfg, desktop: "need"})
 	bus := desktoptest.SessionBus(t)

@@ -13,8 +13,8 @@ const (
 	anaPW = "ana-password-4f9e2c"
 )
 
-func anaSim() *biotsim.Config {
-	return &biotsim.Config{Users: []biotsim.User{{Username: ana, Password: anaPW}}}
+func anaSim() *biotsim.Options {
+	return &biotsim.Options{Users: []biotsim.User{{Username: ana, Password: anaPW}}}
 }
 
 func TestSignInServesTokensAndSignOutForgetsTheKeyringItem(t *testing.T) {

@@ -50,7 +50,7 @@ type output struct {
 }
 
 type worldOptions struct {
-	sim *biotsim.Config // nil: no simulator
+	sim *biotsim.Options // nil: no simulator
 	// desktop: "need" skips (or fails, in CI) without the private keyring;
 	// "" uses it when there is one, else the agent keeps the session in
 	// memory.

@@ -113,7 +113,7 @@ const (
 
 func (p *person) startAgent(t *testing.T) *runningAgent {
 	t.Helper()
-	sim, err := biotsim.New(biotsim.Config{Users: []biotsim.User{{Username: testUser, Password: testPassword}}})
+	sim, err := biotsim.New(biotsim.Options{Users: []biotsim.User{{Username: testUser, Password: testPassword}}})
 	if err != nil {
 		t.Fatal(err)
 	}

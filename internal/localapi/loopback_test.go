@@ -61,7 +61,7 @@ func get(t *testing.T, url string, header http.Header) (int, string, http.Header
 // The base URL works with no header at all; everything the guards stop
 // never reaches the agent, let alone BioT.
 func TestLoopbackServesTheProxyBehindItsGuards(t *testing.T) {
-	w := startProxyWorld(t, biotsim.Config{})
+	w := startProxyWorld(t, biotsim.Options{})
 	lb := w.startLoopback(prodEnv)
 	base := lb.URL()
 	if !strings.HasPrefix(base, "http://127.0.0.1:") || len(strings.TrimPrefix(base, "http://"+lb.Addr()+"/")) < 22 {
@@ -117,7 +117,7 @@ func TestLoopbackRefusesAnotherUser(t *testing.T) {
 	if err != nil {
 		t.Skip("no curl")
 	}
-	w := startProxyWorld(t, biotsim.Config{})
+	w := startProxyWorld(t, biotsim.Options{})
 	lb := w.startLoopback("")
 	before := w.sim.Stats().Requests
 	cmd := exec.CommandContext(t.Context(), curl, "-s", "-m", "10", "-w", "\n%{http_code}", lb.URL()+"/_sim/echo")
@@ -136,7 +136,7 @@ func TestLoopbackRefusesAnotherUser(t *testing.T) {
 
 // Once closed, nothing listens there any more.
 func TestLoopbackIsGoneOnceClosed(t *testing.T) {
-	w := startProxyWorld(t, biotsim.Config{})
+	w := startProxyWorld(t, biotsim.Options{})
 	lb := w.startLoopback("")
 	if status, body, _ := get(t, lb.URL()+"/_sim/echo", nil); status != 200 {
 		t.Fatalf("before: %d %s", status, body)

@@ -44,7 +44,7 @@ type proxyWorld struct {
 	logs   *testkit.SyncBuffer
 }
 
-func startProxyWorld(t *testing.T, simCfg biotsim.Config) *proxyWorld {
+func startProxyWorld(t *testing.T, simCfg biotsim.Options) *proxyWorld {
 	t.Helper()
 	simCfg.Users = []biotsim.User{ana}
 	sim, err := biotsim.New(simCfg)

@@ -22,7 +22,7 @@ import (
 // agent owns: its token in place of the caller's Authorization, no
 // Cookie, no Biot-Env, no X-Forwarded-*.
 func TestProxyRoundTripsRequestsByteForByte(t *testing.T) {
-	w := startProxyWorld(t, biotsim.Config{})
+	w := startProxyWorld(t, biotsim.Options{})
 	small := make([]byte, 100<<10)
 	large := make([]byte, 9<<20) // over 8 MiB: streamed, not kept
 	rand.Read(small)
@@ -86,7 +86,7 @@ func TestProxyStreamsALargeDownload(t *testing.T) {
 	if testing.Short() {
 		t.Skip("moves 200 MB")
 	}
-	w := startProxyWorld(t, biotsim.Config{})
+	w := startProxyWorld(t, biotsim.Options{})
 	const size = 200_000_000
 	req, _ := http.NewRequestWithContext(t.Context(), "GET", "http://biot-agent/v1/proxy/_sim/bytes?n="+strconv.Itoa(size), nil)
 	resp, err := w.caller.Do(req)
@@ -156,7 +156,7 @@ func TestProxyStreamsALargeDownload(t *testing.T) {
 // An event stream passes event by event: the first arrives while BioT
 // holds the stream open.
 func TestProxyStreamsEvents(t *testing.T) {
-	w := startProxyWorld(t, biotsim.Config{})
+	w := startProxyWorld(t, biotsim.Options{})
 	req, _ := http.NewRequestWithContext(t.Context(), "GET", "http://biot-agent/v1/proxy/_sim/events", nil)
 	resp, err := w.caller.Do(req)
 	if err != nil {
@@ -181,7 +181,7 @@ func TestProxyStreamsEvents(t *testing.T) {
 // A token BioT ended early is renewed with one refresh, and the caller
 // sees BioT's 200 to the request sent again.
 func TestProxyRecoversARevokedToken(t *testing.T) {
-	w := startProxyWorld(t, biotsim.Config{})
+	w := startProxyWorld(t, biotsim.Options{})
 	old := w.token(devEnv)
 	w.sim.RevokeAccessTokens(ana.Username)
 	before := w.refreshes()
@@ -197,7 +197,7 @@ func TestProxyRecoversARevokedToken(t *testing.T) {
 
 // A hundred requests refused at once cost one refresh, and all see 200.
 func TestProxyCrowdRefusedAtOnceCostsOneRefresh(t *testing.T) {
-	w := startProxyWorld(t, biotsim.Config{SlowDelay: 300 * time.Millisecond})
+	w := startProxyWorld(t, biotsim.Options{SlowDelay: 300 * time.Millisecond})
 	w.token(devEnv)
 	w.sim.RevokeAccessTokens(ana.Username)
 	w.sim.SetFaultFor(biotsim.FaultSlow, biotsim.PathRefresh) // the refresh is slow: the crowd piles up behind it
@@ -237,7 +237,7 @@ func TestProxyCrowdRefusedAtOnceCostsOneRefresh(t *testing.T) {
 // 403 (BioT's ACCESS_DENIED or its firewall's page), 5xx, a network error
 // and a redirect come back as they came, with no refresh.
 func TestProxyPassesFailuresThrough(t *testing.T) {
-	w := startProxyWorld(t, biotsim.Config{})
+	w := startProxyWorld(t, biotsim.Options{})
 	w.token(devEnv)
 	before := w.refreshes()
 
@@ -270,7 +270,7 @@ func TestProxyPassesFailuresThrough(t *testing.T) {
 
 // A 401 to a body too large to keep goes back as it came, saying why.
 func TestProxyDoesNotRetryALargeBody(t *testing.T) {
-	w := startProxyWorld(t, biotsim.Config{})
+	w := startProxyWorld(t, biotsim.Options{})
 	w.token(devEnv)
 	w.sim.RevokeAccessTokens(ana.Username)
 	before := w.refreshes()
@@ -286,7 +286,7 @@ func TestProxyDoesNotRetryALargeBody(t *testing.T) {
 // read_only stops every method but GET, HEAD and OPTIONS before BioT sees
 // anything.
 func TestProxyReadOnlyStopsADelete(t *testing.T) {
-	w := startProxyWorld(t, biotsim.Config{})
+	w := startProxyWorld(t, biotsim.Options{})
 	for _, target := range []string{"/v1/environments/prod/proxy/_sim/echo/thing/1"} {
 		a := w.do("DELETE", target, nil, nil)
 		if e := a.agentError(t); a.status != 403 || e.Code != ipc.CodeReadOnly || !strings.Contains(e.Message, "prod") {
@@ -310,7 +310,7 @@ func TestProxyReadOnlyStopsADelete(t *testing.T) {
 
 // With the session over, the proxy answers the local API's 401.
 func TestProxyAnswersTheSessionsEnd(t *testing.T) {
-	w := startProxyWorld(t, biotsim.Config{})
+	w := startProxyWorld(t, biotsim.Options{})
 	// BioT ends the whole session: the renewal is refused.
 	w.token(devEnv)
 	w.sim.RevokeAccessTokens(ana.Username)
@@ -330,7 +330,7 @@ func TestProxyAnswersTheSessionsEnd(t *testing.T) {
 // the query (BioT's); names that clash, paths that escape the agent's part
 // or climb out are refused.
 func TestProxyChoosesTheEnvironment(t *testing.T) {
-	w := startProxyWorld(t, biotsim.Config{})
+	w := startProxyWorld(t, biotsim.Options{})
 	rows := []struct {
 		name, target string
 		header       http.Header
@@ -371,7 +371,7 @@ func TestProxyChoosesTheEnvironment(t *testing.T) {
 // The agent's shutdown ends a stream in flight at once, rather than
 // waiting for BioT to close it.
 func TestProxyShutdownEndsStreams(t *testing.T) {
-	w := startProxyWorld(t, biotsim.Config{})
+	w := startProxyWorld(t, biotsim.Options{})
 	req, _ := http.NewRequestWithContext(t.Context(), "GET", "http://biot-agent/v1/proxy/_sim/events", nil)
 	resp, err := w.caller.Do(req)
 	if err != nil {

@@ -39,7 +39,7 @@ func main() {
 	if *dir == "" {
 		log.Fatal("sim: -dir is required")
 	}
-	sim, err := biotsim.New(biotsim.Config{
+	sim, err := biotsim.New(biotsim.Options{
 		AccessTTL:  2 * time.Minute,
 		RefreshTTL: 8 * time.Hour,
 		Users: []biotsim.User{

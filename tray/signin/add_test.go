@@ -19,7 +19,7 @@ import (
 
 func newBioT(t *testing.T) *biotsim.Server {
 	t.Helper()
-	sim, err := biotsim.New(biotsim.Config{})
+	sim, err := biotsim.New(biotsim.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

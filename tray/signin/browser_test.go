@@ -120,7 +120,7 @@ func newWorld(t *testing.T, opts ...worldOptions) *world {
 
 func newSim(t *testing.T) *biotsim.Server {
 	t.Helper()
-	sim, err := biotsim.New(biotsim.Config{Users: []biotsim.User{ana, bob}})
+	sim, err := biotsim.New(biotsim.Options{Users: []biotsim.User{ana, bob}})
 	if err != nil {
 		t.Fatal(err)
 	}
