@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+
+	"biot-agent/internal/dbusname"
 )
 
 // kind names the keyring go-keyring uses here.
@@ -32,7 +34,7 @@ func explain(err error) error {
 	switch {
 	case errors.As(err, &timeout):
 		return err
-	case strings.Contains(msg, "org.freedesktop.secrets") || strings.Contains(msg, "ServiceUnknown") ||
+	case strings.Contains(msg, dbusname.Secrets) || strings.Contains(msg, "ServiceUnknown") ||
 		strings.Contains(msg, "NameHasNoOwner"):
 		return fmt.Errorf("no Secret Service on the session bus (is gnome-keyring, KWallet or KeePassXC running?): %w", err)
 	case os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" &&
