@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,4 +61,35 @@ func TestLoginWithURLAddsTheFirstEnvironment(t *testing.T) {
 	// Another URL under the same name is refused, as a usage mistake.
 	res = w.run(anaPW, "login", "--url", "https://127.0.0.1:2", "-e", "dev", "--username", ana, "--password-stdin")
 	wantExit(t, res, 2, "login --url with another URL for dev")
+}
+
+// `biot-agent environments` asks the running agent who is signed in where:
+// in words, and as JSON for scripts.
+func TestEnvironmentsListsWhatTheAgentServes(t *testing.T) {
+	w := newWorld(t, worldOptions{sim: anaSim()})
+	w.writeConfig(configOf("dev", envSection{"dev", w.sim.URL()}, envSection{"prod", w.sim.URL()}))
+	a := w.startAgentWith(w.env, "run", "--headless")
+	defer a.stop()
+	w.loginTo("dev", ana, anaPW)
+
+	res := w.run("", "environments")
+	wantExit(t, res, 0, "environments")
+	for _, want := range []string{"dev", ana + ", signed in", "default", "prod", "signed out"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("environments printed %q, want it to say %q", res.stdout, want)
+		}
+	}
+	res = w.run("", "environments", "--json")
+	wantExit(t, res, 0, "environments --json")
+	var list []struct {
+		Name, URL, State, Username string
+		Default                    bool
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &list); err != nil {
+		t.Fatalf("environments --json printed %q: %v", res.stdout, err)
+	}
+	if len(list) != 2 || list[0].Name != "dev" || list[0].State != "signed_in" || list[0].Username != ana || !list[0].Default ||
+		list[1].Name != "prod" || list[1].State != "signed_out" || list[1].URL != w.sim.URL() {
+		t.Errorf("environments --json = %+v", list)
+	}
 }
