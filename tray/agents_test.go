@@ -4,48 +4,14 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"biot-agent/agent"
 	"biot-agent/agent/biot"
+	"biot-agent/agent/keyring"
 	"biot-agent/internal/biotsim"
 )
-
-// memStore keeps sessions in memory. It stands in for keyring.NewMemory,
-// which this test would use but for agent/keyring not building on this
-// branch's base; switch to it once it does.
-type memStore struct {
-	mu sync.Mutex
-	m  map[string]agent.Session
-}
-
-func (s *memStore) Load(_ context.Context, k agent.Key) (agent.Session, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess, ok := s.m[k.Env]
-	if !ok || sess.BaseURL != k.URL {
-		return agent.Session{}, agent.ErrNoSession
-	}
-	return sess, nil
-}
-
-func (s *memStore) Save(_ context.Context, sess agent.Session) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[sess.Env] = sess
-	return nil
-}
-
-func (s *memStore) Delete(_ context.Context, env string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.m, env)
-	return nil
-}
-
-func (s *memStore) Info() agent.StoreInfo { return agent.StoreInfo{Kind: "memory"} }
 
 // TestAgents runs the tray's Backend over real agents, each of its own
 // simulated BioT over HTTPS: every call goes to the environment named.
@@ -62,7 +28,7 @@ func TestAgents(t *testing.T) {
 		sims[sim.URL()] = sim
 		envs = append(envs, agent.Env{Name: name, URL: sim.URL()})
 	}
-	e, err := agent.NewEnvironments(agent.Config{Store: &memStore{m: map[string]agent.Session{}}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
+	e, err := agent.NewEnvironments(agent.Config{Store: keyring.NewMemory("test"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
 		func(url string) (*biot.Client, error) {
 			return biot.New(url, biot.NewHTTPClient(sims[url].CertPool()), "tray-test")
 		})

@@ -19,6 +19,7 @@ import (
 
 	"biot-agent/agent"
 	"biot-agent/agent/biot"
+	"biot-agent/agent/keyring"
 	"biot-agent/internal/biotsim"
 	"biot-agent/internal/testkit"
 	"biot-agent/tray/signin"
@@ -73,7 +74,7 @@ func newWorld(t *testing.T, opts ...worldOptions) *world {
 	}
 	log := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var err error
-	w.envs, err = agent.NewEnvironments(agent.Config{Store: newMemStore(), Logger: log}, func(url string) (*biot.Client, error) {
+	w.envs, err = agent.NewEnvironments(agent.Config{Store: keyring.NewMemory("test"), Logger: log}, func(url string) (*biot.Client, error) {
 		w.mu.Lock()
 		sim, ok := w.sims[url]
 		w.mu.Unlock()
@@ -196,42 +197,6 @@ func (w *world) logout() {
 		w.t.Fatal(err)
 	}
 }
-
-// memStore keeps sessions in memory. It stands in for keyring.NewMemory,
-// which these tests would use but for agent/keyring not building on this
-// branch's base; switch to it once it does.
-type memStore struct {
-	mu sync.Mutex
-	m  map[string]agent.Session
-}
-
-func newMemStore() *memStore { return &memStore{m: map[string]agent.Session{}} }
-
-func (s *memStore) Load(_ context.Context, k agent.Key) (agent.Session, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess, ok := s.m[k.Env]
-	if !ok || sess.BaseURL != k.URL {
-		return agent.Session{}, agent.ErrNoSession
-	}
-	return sess, nil
-}
-
-func (s *memStore) Save(_ context.Context, sess agent.Session) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[sess.Env] = sess
-	return nil
-}
-
-func (s *memStore) Delete(_ context.Context, env string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.m, env)
-	return nil
-}
-
-func (s *memStore) Info() agent.StoreInfo { return agent.StoreInfo{Kind: "memory"} }
 
 // browser starts a headless chromium for t and answers its context.
 func browser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
