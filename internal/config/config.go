@@ -48,7 +48,18 @@ type Environment struct {
 	URL string `toml:"url"`
 	// ReadOnly marks an environment to be used with care.
 	ReadOnly bool `toml:"read_only"`
+	// ServiceUserID, when set, makes this a service environment: the agent
+	// signs in as this BioT service user (a UUID) with its secret key,
+	// not as a person.
+	ServiceUserID string `toml:"service_user_id"`
+	// SecretFile is a file holding the service user's secret key (see
+	// package secretfile), as an absolute path; a relative one in the file
+	// is taken from the config file's directory. Only with ServiceUserID.
+	SecretFile string `toml:"secret_file"`
 }
+
+// IsService reports whether the environment signs in as a service user.
+func (e Environment) IsService() bool { return e.ServiceUserID != "" }
 
 // DefaultName is the name of the environment a top-level url, --url and
 // BIOT_URL make, and the one a command acts on when the file names no
@@ -171,6 +182,9 @@ func Parse(name string, b []byte) (Config, error) {
 			return Config{}, fmt.Errorf("config %s: environment %q: url: %w", name, n, err)
 		}
 		e.Name, e.URL = n, u
+		if err := checkService(name, &e); err != nil {
+			return Config{}, fmt.Errorf("config %s: environment %q: %w", name, n, err)
+		}
 		c.Environments[n] = e
 	}
 	// An empty top-level url said "none" before environments came, and
@@ -192,6 +206,48 @@ func Parse(name string, b []byte) (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// checkService checks an environment's service_user_id and secret_file,
+// and makes a relative secret_file absolute, from the directory of the
+// config file named file.
+func checkService(file string, e *Environment) error {
+	if e.SecretFile != "" && e.ServiceUserID == "" {
+		return errors.New("secret_file is only for a service user: add service_user_id = \"<the service user's id>\" or remove secret_file")
+	}
+	if e.ServiceUserID == "" {
+		return nil
+	}
+	if !IsUUID(e.ServiceUserID) {
+		return fmt.Errorf("service_user_id %.60q is not a UUID such as 2f6b3b5e-7a0e-4c1d-9a8b-1c2d3e4f5a6b (BioT's id of the service user)", e.ServiceUserID)
+	}
+	e.ServiceUserID = strings.ToLower(e.ServiceUserID)
+	if e.SecretFile != "" && !filepath.IsAbs(e.SecretFile) {
+		e.SecretFile = filepath.Join(filepath.Dir(file), e.SecretFile)
+	}
+	return nil
+}
+
+// IsUUID reports whether s is a UUID in its usual text form, such as
+// 2f6b3b5e-7a0e-4c1d-9a8b-1c2d3e4f5a6b (either case).
+func IsUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+			continue
+		}
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 // unknownKeys is an error naming each key the file holds that no field

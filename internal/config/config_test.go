@@ -46,6 +46,10 @@ read_only = true
 			[]Environment{env("default", devURL), env("prod", prodURL)}, "", DefaultNotifyBefore},
 		{"urls are normalized as the client does", "[environments.dev]\nurl = \" HTTPS://api.dev.acme.biot-med.com/ \"\n[environments.local]\nurl = \"http://127.0.0.1:8080/biot/\"\n",
 			[]Environment{env("dev", devURL), env("local", "http://127.0.0.1:8080/biot")}, "", DefaultNotifyBefore},
+		{"a service user", "[environments.svc]\nurl = \"" + devURL + "\"\nservice_user_id = \"2F6B3B5E-7a0e-4c1d-9a8b-1c2d3e4f5a6b\"\nsecret_file = \"/etc/biot/secret\"\n",
+			[]Environment{{Name: "svc", URL: devURL, ServiceUserID: "2f6b3b5e-7a0e-4c1d-9a8b-1c2d3e4f5a6b", SecretFile: "/etc/biot/secret"}}, "", DefaultNotifyBefore},
+		{"a service user with no secret_file", "[environments.svc]\nurl = \"" + devURL + "\"\nservice_user_id = \"2f6b3b5e-7a0e-4c1d-9a8b-1c2d3e4f5a6b\"\n",
+			[]Environment{{Name: "svc", URL: devURL, ServiceUserID: "2f6b3b5e-7a0e-4c1d-9a8b-1c2d3e4f5a6b"}}, "", DefaultNotifyBefore},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,7 +78,14 @@ func TestParseRefuses(t *testing.T) {
 	}{
 		{"unknown top-level key", `uri = "https://x"`, []string{"unknown key uri", "known: default, url, notify_before, environments"}},
 		{"unknown key in an environment", "[environments.dev]\nurl = \"" + devURL + "\"\nreadonly = true\n",
-			[]string{"unknown key readonly in [environments.dev]", "known: url, read_only"}},
+			[]string{"unknown key readonly in [environments.dev]", "known: url, read_only, service_user_id, secret_file"}},
+		{"secret_file without service_user_id", "[environments.svc]\nurl = \"" + devURL + "\"\nsecret_file = \"/etc/s\"\n",
+			[]string{`environment "svc"`, "secret_file is only for a service user", "service_user_id"}},
+		{"service_user_id not a UUID", "[environments.svc]\nurl = \"" + devURL + "\"\nservice_user_id = \"robot\"\n",
+			[]string{`environment "svc"`, `service_user_id "robot" is not a UUID`}},
+		{"service_user_id a UUID without dashes", "[environments.svc]\nurl = \"" + devURL + "\"\nservice_user_id = \"2f6b3b5e7a0e4c1d9a8b1c2d3e4f5a6b\"\n",
+			[]string{`environment "svc"`, "service_user_id", "not a UUID"}},
+		{"service_user_id not a string", "[environments.svc]\nurl = \"" + devURL + "\"\nservice_user_id = 5\n", []string{"service_user_id"}},
 		{"a sub-table of an environment", "[environments.dev]\nurl = \"" + devURL + "\"\n[environments.dev.x]\ny = 1\n",
 			[]string{"unknown key x in [environments.dev]"}},
 		{"bad duration", `notify_before = "soon"`, []string{"not a duration"}},
@@ -113,6 +124,20 @@ func TestParseRefuses(t *testing.T) {
 				t.Errorf("the error %q holds the password", err)
 			}
 		})
+	}
+}
+
+func TestRelativeSecretFileIsFromTheConfigDir(t *testing.T) {
+	text := "[environments.svc]\nurl = \"" + devURL + "\"\nservice_user_id = \"2f6b3b5e-7a0e-4c1d-9a8b-1c2d3e4f5a6b\"\nsecret_file = \"svc.secret\"\n"
+	c, err := Parse("/home/ana/.config/biot-agent/config.toml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.Environments["svc"].SecretFile, "/home/ana/.config/biot-agent/svc.secret"; got != want {
+		t.Errorf("secret_file = %q, want %q", got, want)
+	}
+	if !c.Environments["svc"].IsService() {
+		t.Error("IsService = false")
 	}
 }
 
