@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"biot-agent/agent"
 	"biot-agent/agent/keyring"
@@ -63,12 +64,17 @@ func (s *sources) read() (config.Config, map[string]string, error) {
 	return cfg, from, nil
 }
 
-// agentEnvs is cfg's environments in the agent's terms.
-func agentEnvs(cfg config.Config) []agent.Env {
+// agentEnvs is cfg's environments in the agent's terms. secret answers
+// the function that reads a service environment's secret key.
+func agentEnvs(cfg config.Config, secret func(name string) func(context.Context) (string, error)) []agent.Env {
 	var out []agent.Env
 	for _, name := range cfg.Names() {
 		e := cfg.Environments[name]
-		out = append(out, agent.Env{Name: name, URL: e.URL, ReadOnly: e.ReadOnly})
+		v := agent.Env{Name: name, URL: e.URL, ReadOnly: e.ReadOnly}
+		if e.IsService() {
+			v.Service = &agent.ServiceIdentity{ID: e.ServiceUserID, Secret: secret(name)}
+		}
+		out = append(out, v)
 	}
 	return out
 }
@@ -80,9 +86,15 @@ type served struct {
 	src  *sources
 	envs *agent.Environments
 	log  *slog.Logger
+	// secrets is where service users' secret keys come from besides the
+	// config file.
+	secrets secretSources
 
 	mu  sync.Mutex // one reload at a time
 	cfg config.Config
+	// current is the configuration being applied or applied last, for
+	// the service users' sign-ins, which must not wait for mu.
+	current atomic.Pointer[config.Config]
 }
 
 // reload reads the sources again and applies them. A file that does not
@@ -94,7 +106,9 @@ func (s *served) reload() error {
 	if err != nil {
 		return err
 	}
-	if err := s.envs.Set(agentEnvs(cfg), cfg.DefaultEnvironment()); err != nil {
+	prev := s.current.Swap(&cfg)
+	if err := s.envs.Set(agentEnvs(cfg, s.serviceSecret), cfg.DefaultEnvironment()); err != nil {
+		s.current.Store(prev)
 		return err
 	}
 	s.cfg = cfg

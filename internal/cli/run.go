@@ -60,6 +60,9 @@ type runOptions struct {
 	roots *x509.CertPool
 	store agent.Store
 	ready func(socket string) // called once the socket answers
+	// secrets: the service users' secret keys' sources besides the
+	// config file, as run found them at start.
+	secrets secretSources
 }
 
 // keyringTimeout bounds the store's first look at the OS keyring, and each
@@ -70,6 +73,9 @@ const keyringTimeout = 5 * time.Second
 // takes it down.
 func runAgent(ctx context.Context, e *env, o runOptions) error {
 	disableCoreDumps()
+	// First: the secret key's variable leaves the environment before
+	// anything could start a child.
+	o.secrets = takeSecretSources()
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	p, err := build(ctx, log, o)
 	if err != nil {
@@ -118,7 +124,11 @@ func build(_ context.Context, log *slog.Logger, o runOptions) (p *program, err e
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := src.read(); err != nil {
+	cfg, _, err := src.read()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSecretFiles(cfg); err != nil {
 		return nil, err
 	}
 	var hc *http.Client
@@ -137,7 +147,7 @@ func build(_ context.Context, log *slog.Logger, o runOptions) (p *program, err e
 	if err != nil {
 		return nil, err
 	}
-	sv := &served{src: src, envs: envs, log: log}
+	sv := &served{src: src, envs: envs, log: log, secrets: o.secrets}
 	if err := sv.reload(); err != nil {
 		return nil, err
 	}

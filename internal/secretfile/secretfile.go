@@ -29,7 +29,15 @@ const maxSize = 64 << 10
 
 // Read reads the secret in the file at path, after checking that nobody
 // but its owner, the user running this program, can read it.
-func Read(path string) (string, error) {
+func Read(path string) (string, error) { return read(path, true) }
+
+// ReadCredential reads the secret in a file that someone else made
+// private on our behalf, such as a systemd credential
+// ($CREDENTIALS_DIRECTORY/NAME, from LoadCredential=): it must be a regular
+// file, but whom it belongs to and its permissions are systemd's to set.
+func ReadCredential(path string) (string, error) { return read(path, false) }
+
+func read(path string, checkPrivate bool) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", fmt.Errorf("secret file: %w", err)
@@ -44,8 +52,10 @@ func Read(path string) (string, error) {
 	if !info.Mode().IsRegular() {
 		return "", fmt.Errorf("secret file %s: not a regular file (%s)", path, kind(info.Mode()))
 	}
-	if err := private(path, info); err != nil {
-		return "", err
+	if checkPrivate {
+		if err := private(path, info); err != nil {
+			return "", err
+		}
 	}
 	raw, err := io.ReadAll(io.LimitReader(f, maxSize+1))
 	if err != nil {
