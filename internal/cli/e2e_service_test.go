@@ -113,3 +113,42 @@ secret_file = "` + file + `"
 		t.Errorf("status -e svc --json printed %s, want \"identity\": \"service\"", res.stdout)
 	}
 }
+
+// TestServiceUserSecretFromSystemdOrVariable: with no secret_file, the
+// secret key comes from systemd's credential, which wins over the
+// variable, else from BIOT_SERVICE_USER_SECRET_KEY.
+func TestServiceUserSecretFromSystemdOrVariable(t *testing.T) {
+	const (
+		id     = "6a1f0c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b"
+		secret = "svc-Cred3ntial-key-1a2b3c4d"
+		wrong  = "svc-Wr0ng-key-9z8y7x6w"
+	)
+	w := newWorld(t, worldOptions{sim: &biotsim.Options{
+		ServiceUsers: []biotsim.ServiceUser{{ID: id, Secret: secret, AccessTokenExpirationInMinutes: 10}},
+	}})
+	w.secrets.add("the service user's secret key", secret)
+	w.secrets.add("a wrong secret key", wrong)
+	w.writeConfig("[environments.svc]\nurl = \"" + w.sim.URL() + "\"\nservice_user_id = \"" + id + "\"\n")
+
+	// The variable alone.
+	a := w.startAgentWith(w.with("BIOT_SERVICE_USER_SECRET_KEY="+secret), "run", "--headless")
+	w.token("-e", "svc")
+	a.stop()
+	if st := w.sim.Stats(); st.ServiceSignIns != 1 || st.ServiceRejected != 0 {
+		t.Fatalf("with the variable: %d service sign-ins, %d refused; want 1, 0", st.ServiceSignIns, st.ServiceRejected)
+	}
+
+	// systemd's credential, beside a wrong key in the variable: the credential wins.
+	creds := filepath.Join(w.dir, "credentials")
+	if err := os.Mkdir(creds, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(creds, "biot-service-secret"), []byte(secret), 0o400); err != nil {
+		t.Fatal(err)
+	}
+	w.startAgentWith(w.with("CREDENTIALS_DIRECTORY="+creds, "BIOT_SERVICE_USER_SECRET_KEY="+wrong), "run", "--headless")
+	w.token("-e", "svc")
+	if st := w.sim.Stats(); st.ServiceSignIns != 2 || st.ServiceRejected != 0 {
+		t.Fatalf("with the credential: %d service sign-ins, %d refused; want 2, 0", st.ServiceSignIns, st.ServiceRejected)
+	}
+}
