@@ -205,12 +205,16 @@ func (b *backend) Token(_ context.Context, env string, _ time.Duration) (agent.T
 	return agent.Token{Token: b.token + "-" + env, ExpiresAt: time.Now().Add(5 * time.Minute), Username: st.Username}, nil
 }
 
+// Logout publishes the signed-out status before it tells the test, as the
+// agent publishes a sign-out before Logout returns: a test that removes
+// the environment on hearing of the sign-out must find it signed out
+// already, not signed out again after its removal.
 func (b *backend) Logout(_ context.Context, env string) error {
-	b.out.send(event{Ev: "logout", Env: env})
 	b.mu.Lock()
 	st := agent.Status{Env: env, State: agent.StateSignedOut, BaseURL: b.statuses[env].BaseURL}
 	b.mu.Unlock()
 	b.publish(agent.Event{Status: st}, 1)
+	b.out.send(event{Ev: "logout", Env: env})
 	return nil
 }
 
