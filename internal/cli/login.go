@@ -178,9 +178,13 @@ func loginByCode(ctx context.Context, e *env, c *ipc.Client, phone string, codeS
 		}
 		return finish(ctx, e, c, c.SubmitMFA(ctx, sms))
 	case tty == nil:
+		then := "biot-agent login --code-stdin"
+		if c.Env != "" {
+			then = "biot-agent login -e " + c.Env + " --code-stdin"
+		}
 		// Keep the code, so the exit code says "sign-in needed".
 		return &ipc.Error{Code: ipc.CodeMFARequired,
-			Message: fmt.Sprintf("BioT sent a sign-in code to %s; no terminal to ask for it: pipe it in with biot-agent login --code-stdin", sentTo)}
+			Message: fmt.Sprintf("BioT sent a sign-in code to %s; no terminal to ask for it: pipe it in with %s", sentTo, then)}
 	}
 	fmt.Fprintf(e.stderr, "BioT sent a sign-in code to %s.\n", sentTo)
 	for {
