@@ -45,9 +45,17 @@ type Session interface {
 	// Login signs in; it may answer an *Error of CodeMFARequired, after
 	// which SubmitMFA finishes the sign-in.
 	Login(ctx context.Context, username, password string) error
-	// SubmitMFA sends the SMS code of a pending sign-in.
+	// RequestCode starts the sign-in of a user who has no password (BioT's
+	// credentialType OTP): BioT sends a code by SMS to phone, the user's
+	// username (E.164, such as +15550100123), and the sign-in waits for it
+	// as an MFA sign-in does: SubmitMFA finishes it, ResendMFA asks for a
+	// new code. It answers the phone as BioT masks it.
+	RequestCode(ctx context.Context, phone string) (sentTo string, err error)
+	// SubmitMFA sends the SMS code of a pending sign-in: the second step
+	// of a password sign-in, or the code RequestCode asked for.
 	SubmitMFA(ctx context.Context, code string) error
-	// ResendMFA asks BioT to send the SMS code again.
+	// ResendMFA asks BioT to send the SMS code again; for a sign-in by
+	// code, a new code that replaces the one before.
 	ResendMFA(ctx context.Context) error
 	// Logout ends the session and forgets the stored refresh token.
 	Logout(ctx context.Context) error

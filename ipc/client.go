@@ -119,12 +119,30 @@ func (c *Client) Login(ctx context.Context, username, password string) error {
 	return c.post(ctx, "/v1/login", loginRequest{Username: username, Password: password})
 }
 
-// SubmitMFA finishes a sign-in with the SMS code.
+// RequestCode starts the sign-in of a user who has no password: BioT sends
+// a code by SMS to phone (E.164, such as +15550100123), which SubmitMFA
+// then takes; ResendMFA asks for a new one. It answers where the code went,
+// the phone as BioT masks it.
+func (c *Client) RequestCode(ctx context.Context, phone string) (string, error) {
+	body, err := c.call(ctx, http.MethodPost, "/v1/login", nil, loginRequest{Phone: phone}, "application/json", callTimeout)
+	if err != nil {
+		return "", err
+	}
+	resp, err := decodeJSON[LoginResponse](body)
+	if err != nil {
+		return "", err
+	}
+	return resp.CodeSentTo, nil
+}
+
+// SubmitMFA finishes a sign-in with the SMS code: the second step of a
+// password sign-in, or the code RequestCode asked for.
 func (c *Client) SubmitMFA(ctx context.Context, code string) error {
 	return c.post(ctx, "/v1/login", loginRequest{Code: code})
 }
 
-// ResendMFA asks for the SMS code again.
+// ResendMFA asks for the SMS code again; after RequestCode, for a new code
+// that replaces the one before.
 func (c *Client) ResendMFA(ctx context.Context) error {
 	return c.post(ctx, "/v1/login", loginRequest{Resend: true})
 }

@@ -52,9 +52,12 @@
 //	                                rejected refresh), with that error.
 //	GET  /v1/status  200 Status fields plus "version" (StatusResponse);
 //	                 "env" names the environment.
-//	POST /v1/login   {"username","password"}, {"code"} (the SMS code) or
-//	                 {"resend":true}, each with an optional "env"; 200 and
-//	                 the new status.
+//	POST /v1/login   {"username","password"}, {"phone"} (a user who signs in
+//	                 with a code sent to that phone, E.164), {"code"} (the
+//	                 SMS code of either) or {"resend":true} (send the code
+//	                 again), each with an optional "env"; 200 and the new
+//	                 status (LoginResponse); to {"phone"}, with "mfaPending"
+//	                 true and "codeSentTo" the phone as BioT masks it.
 //	POST /v1/logout  200 and the new status.
 //	GET  /v1/events  text/event-stream: "data: <an Event as JSON>" for the
 //	                 current status (seq 0), then one per change, and a

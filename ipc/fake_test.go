@@ -127,14 +127,38 @@ func (fb *fakeBackend) Login(ctx context.Context, username, password string) err
 	return nil
 }
 
+// The phone of the fake's user who signs in with a code, and how the fake
+// masks it.
+const (
+	fakePhone       = "+15555550142"
+	fakePhoneMasked = "+1*******0142"
+)
+
+// RequestCode knows one phone; any other is refused as BioT refuses it.
+func (fb *fakeBackend) RequestCode(ctx context.Context, phone string) (string, error) {
+	if phone != fakePhone {
+		return "", &Error{Code: CodeLoginFailed, Message: "BioT sends no sign-in code to " + phone}
+	}
+	fb.update(func(st *Status) {
+		st.MFAPending = true
+		st.Username = phone
+	})
+	return fakePhoneMasked, nil
+}
+
 func (fb *fakeBackend) SubmitMFA(ctx context.Context, code string) error {
-	if !fb.Status().MFAPending {
+	st := fb.Status()
+	if !st.MFAPending {
 		return &Error{Code: CodeBadRequest, Message: "no sign-in waits for a code"}
 	}
 	if code != fakeCode {
 		return &Error{Code: CodeLoginFailed, Message: "wrong SMS code"}
 	}
-	fb.signIn("mfa@example.com")
+	who := "mfa@example.com"
+	if st.Username == fakePhone {
+		who = fakePhone
+	}
+	fb.signIn(who)
 	return nil
 }
 

@@ -21,6 +21,7 @@ func FuzzHandler(f *testing.F) {
 	f.Add(uint8(2), "POST", "/v1/login", "", "Content-Type", "application/json", []byte(`{"username":"a","password":"b"}`))
 	f.Add(uint8(0), "POST", "/v1/login", "", "Origin", "https://x", []byte(`{"code":"123"}`))
 	f.Add(uint8(3), "POST", "/v1/login", "", "X", "y", []byte(`{"resend":true}`))
+	f.Add(uint8(1), "POST", "/v1/login", "", "Content-Type", "application/json", []byte(`{"phone":"+15555550142"}`))
 	f.Add(uint8(0), "GET", "/v1/events", "", "Accept", "text/event-stream", []byte(nil))
 	f.Add(uint8(0), "POST", "/v1/logout", "", "Referer", "r", []byte(`garbage`))
 	f.Add(uint8(0), "PUT", "/v1/status", "x=%zz", "Accept", "*/*", []byte(`{`))

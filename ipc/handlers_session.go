@@ -32,18 +32,46 @@ func (s *Server) handleEnvironments(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, Environments{Default: def, Environments: statuses})
 }
 
-// loginRequest is the body of POST /v1/login, in one of three forms:
-// {"username","password"}, {"code"} or {"resend":true}.
+// loginRequest is the body of POST /v1/login, in one of four forms:
+// {"username","password"}, {"phone"}, {"code"} or {"resend":true}.
 type loginRequest struct {
 	Env      string `json:"env,omitempty"`
-	Username string `json:"username"`
-	Password string `json:"password"`
-	Code     string `json:"code"`
-	Resend   bool   `json:"resend"`
+	Username string `json:"username,omitempty"`
+	Password string `json:"password,omitempty"`
+	Phone    string `json:"phone,omitempty"`
+	Code     string `json:"code,omitempty"`
+	Resend   bool   `json:"resend,omitempty"`
 }
 
-// handleLogin answers POST /v1/login: a sign-in, its MFA step, or a request
-// to resend the SMS code. Success answers the new status.
+// form names which of the four forms req is, or "" for none of them:
+// exactly one form's fields, and nothing of another's.
+func (req *loginRequest) form() string {
+	password := req.Username != "" || req.Password != ""
+	n := 0
+	for _, set := range []bool{password, req.Phone != "", req.Code != "", req.Resend} {
+		if set {
+			n++
+		}
+	}
+	switch {
+	case n != 1:
+		return ""
+	case password && req.Username != "" && req.Password != "":
+		return "password"
+	case req.Phone != "":
+		return "phone"
+	case req.Code != "":
+		return "code"
+	case req.Resend:
+		return "resend"
+	}
+	return ""
+}
+
+// handleLogin answers POST /v1/login: a sign-in with a password, the
+// request of a code sent to a phone (a user who signs in without one), the
+// SMS code that finishes either, or a request to send that code again.
+// Success answers the new status, and after {"phone"} where the code went.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	var req loginRequest
 	if err := decodeBody(r.Body, &req); err != nil {
@@ -58,24 +86,28 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	allowTime(w, requestBudget)
 	ctx, cancel := context.WithTimeout(r.Context(), requestBudget)
 	defer cancel()
-	switch {
-	case req.Username != "" && req.Password != "" && req.Code == "" && !req.Resend:
+	var sentTo string
+	switch req.form() {
+	case "password":
 		s.log().Info("sign-in requested")
 		err = sess.Login(ctx, req.Username, req.Password)
-	case req.Code != "" && req.Username == "" && req.Password == "" && !req.Resend:
+	case "phone":
+		s.log().Info("sign-in code requested")
+		sentTo, err = sess.RequestCode(ctx, req.Phone)
+	case "code":
 		s.log().Info("SMS code submitted")
 		err = sess.SubmitMFA(ctx, req.Code)
-	case req.Resend && req.Username == "" && req.Password == "" && req.Code == "":
+	case "resend":
 		s.log().Info("SMS code resend requested")
 		err = sess.ResendMFA(ctx)
 	default:
-		err = badRequest(`send {"username","password"}, {"code"} or {"resend":true}`)
+		err = badRequest(`send one of {"username","password"}, {"phone"}, {"code"} or {"resend":true}`)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.status(sess))
+	writeJSON(w, http.StatusOK, LoginResponse{StatusResponse: s.status(sess), CodeSentTo: sentTo})
 }
 
 // handleLogout answers POST /v1/logout with the new status.

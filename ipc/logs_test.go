@@ -32,6 +32,14 @@ func TestNoSecretInLogs(t *testing.T) {
 	req := newReq(t, http.MethodGet, "/v1/token", nil)
 	req.Header.Set("Origin", "https://evil.example")
 	ta.raw(t, req)
+	// A sign-in by a code sent to a phone: a wrong code, then the right one.
+	if _, err := ta.client.RequestCode(ctx, fakePhone); err != nil {
+		t.Fatal(err)
+	}
+	_ = ta.client.SubmitMFA(ctx, "271828")
+	if err := ta.client.SubmitMFA(ctx, fakeCode); err != nil {
+		t.Fatal(err)
+	}
 	events, err := ta.client.Events(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +54,7 @@ func TestNoSecretInLogs(t *testing.T) {
 	if !strings.Contains(logs, `"path":"/v1/token"`) || !strings.Contains(logs, "keyring exploded") {
 		t.Fatalf("the log misses the requests, so this test proves nothing:\n%s", logs)
 	}
-	for _, secret := range []string{fakeToken, fakePassword, fakeCode, "999999"} {
+	for _, secret := range []string{fakeToken, fakePassword, fakeCode, "999999", "271828"} {
 		if strings.Contains(logs, secret) {
 			for _, line := range bytes.Split([]byte(logs), []byte("\n")) {
 				if bytes.Contains(line, []byte(secret)) {

@@ -144,6 +144,32 @@ func TestLoginFlows(t *testing.T) {
 			t.Errorf("after MFA token = %q, %v", tok, err)
 		}
 	})
+	t.Run("a code sent to a phone signs in", func(t *testing.T) {
+		ta := startAgent(t, StateSignedOut)
+		sentTo, err := ta.client.RequestCode(t.Context(), fakePhone)
+		if err != nil || sentTo != fakePhoneMasked {
+			t.Fatalf("RequestCode = %q, %v; want %q", sentTo, err, fakePhoneMasked)
+		}
+		if st, _ := ta.client.Status(t.Context()); !st.MFAPending || st.State != StateSignedOut {
+			t.Errorf("status while the code is pending = %+v, want signed_out and mfaPending", st)
+		}
+		if err := ta.client.ResendMFA(t.Context()); err != nil {
+			t.Fatalf("resend: %v", err)
+		}
+		apiErr(t, ta.client.SubmitMFA(t.Context(), "000000"), "login_failed", 401)
+		if err := ta.client.SubmitMFA(t.Context(), fakeCode); err != nil {
+			t.Fatal(err)
+		}
+		st, _ := ta.client.Status(t.Context())
+		if st.State != StateSignedIn || st.Username != fakePhone {
+			t.Errorf("after the code status = %+v, want signed in as %s", st, fakePhone)
+		}
+	})
+	t.Run("a phone BioT does not know", func(t *testing.T) {
+		ta := startAgent(t, StateSignedOut)
+		_, err := ta.client.RequestCode(t.Context(), "+15555550199")
+		apiErr(t, err, "login_failed", 401)
+	})
 	tests := []struct {
 		name     string
 		username string
@@ -179,22 +205,36 @@ func TestLoginFlows(t *testing.T) {
 
 func TestLoginBadBodies(t *testing.T) {
 	ta := startAgent(t, StateSignedOut)
-	tests := []struct{ name, body string }{
-		{"empty body", ``},
-		{"empty object", `{}`},
-		{"username without password", `{"username":"bob@example.com"}`},
-		{"password and code together", `{"username":"bob@example.com","password":"x","code":"1"}`},
-		{"code and resend together", `{"code":"1","resend":true}`},
-		{"unknown field", `{"user":"bob","password":"x"}`},
-		{"not JSON", `username=bob&password=x`},
-		{"an array", `[1,2]`},
-		{"two objects", `{"code":"1"}{"code":"2"}`},
-		{"wrong type", `{"resend":"yes"}`},
+	tests := []struct {
+		name, body string
+		noForm     bool // a JSON object of none of the four forms: the answer names them
+	}{
+		{"empty body", ``, false},
+		{"empty object", `{}`, true},
+		{"username without password", `{"username":"bob@example.com"}`, true},
+		{"password and code together", `{"username":"bob@example.com","password":"x","code":"1"}`, true},
+		{"code and resend together", `{"code":"1","resend":true}`, true},
+		{"phone and code together", `{"phone":"+15555550142","code":"1"}`, true},
+		{"phone and password together", `{"phone":"+15555550142","password":"x"}`, true},
+		{"phone and username together", `{"phone":"+15555550142","username":"bob@example.com"}`, true},
+		{"phone and resend together", `{"phone":"+15555550142","resend":true}`, true},
+		{"unknown field", `{"user":"bob","password":"x"}`, false},
+		{"not JSON", `username=bob&password=x`, false},
+		{"an array", `[1,2]`, false},
+		{"two objects", `{"code":"1"}{"code":"2"}`, false},
+		{"wrong type", `{"resend":"yes"}`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			resp, body := ta.raw(t, newReq(t, "POST", "/v1/login", []byte(tt.body)))
-			apiErr(t, responseError(resp, body), CodeBadRequest, 400)
+			e := apiErr(t, responseError(resp, body), CodeBadRequest, 400)
+			if tt.noForm {
+				for _, form := range []string{`{"username","password"}`, `{"phone"}`, `{"code"}`, `{"resend":true}`} {
+					if !strings.Contains(e.Message, form) {
+						t.Errorf("the answer %q does not name the form %s", e.Message, form)
+					}
+				}
+			}
 			if strings.Contains(string(body), `"x"`) || strings.Contains(string(body), "bob=") {
 				t.Errorf("the answer quotes the body: %s", body)
 			}

@@ -67,6 +67,15 @@ type StatusResponse struct {
 	Version string `json:"version"`
 }
 
+// LoginResponse is the answer of POST /v1/login: the new status and, to
+// {"phone"}, the phone BioT sent the sign-in code to, as BioT masks it
+// (such as "+1•••••••0100"). The sign-in then waits for that code
+// (mfaPending), as an MFA sign-in does.
+type LoginResponse struct {
+	StatusResponse
+	CodeSentTo string `json:"codeSentTo,omitempty"`
+}
+
 // Event is one message of GET /v1/events: the status after a change. Seq
 // grows by one with each change, so a reader that missed some can tell;
 // the first event of a stream, the status when it began, has Seq 0.

@@ -40,6 +40,17 @@ func TestWireJSON(t *testing.T) {
 		{"environments", Environments{Default: "dev", Environments: []Status{{Env: "dev", State: StateSignedOut}}},
 			`{"default":"dev","environments":[{"env":"dev","state":"signed_out","store":{"kind":"","persistent":false}}]}`},
 		{"no environment yet", Environments{Environments: []Status{}}, `{"environments":[]}`},
+		{"login answer", LoginResponse{StatusResponse: StatusResponse{Status: full, Version: "v"}}, fullJSON + `,"version":"v"}`},
+		{"login answer to a phone", LoginResponse{
+			StatusResponse: StatusResponse{Status: Status{Env: "dev", State: StateSignedOut, Username: "+15555550142", MFAPending: true}, Version: "v"},
+			CodeSentTo:     "+1*******0142",
+		}, `{"env":"dev","state":"signed_out","username":"+15555550142","mfaPending":true,"store":{"kind":"","persistent":false},"version":"v","codeSentTo":"+1*******0142"}`},
+		// What the client sends: each form's fields alone, so an agent
+		// that knows fewer forms still understands the ones it knows.
+		{"password sign-in", loginRequest{Username: "u", Password: "p"}, `{"username":"u","password":"p"}`},
+		{"sign-in by phone", loginRequest{Phone: "+15555550142"}, `{"phone":"+15555550142"}`},
+		{"SMS code", loginRequest{Code: "123456"}, `{"code":"123456"}`},
+		{"resend", loginRequest{Resend: true}, `{"resend":true}`},
 		{"refresh that went well", RefreshResult{Time: at, OK: true}, `{"time":"2026-11-28T09:30:15.123456789Z","ok":true}`},
 	}
 	for _, tt := range tests {
@@ -96,5 +107,17 @@ func TestWireTokenAnswer(t *testing.T) {
 		if resp.StatusCode != 200 || string(body) != want || resp.Header.Get("Content-Type") != "application/json" {
 			t.Errorf("answered %d %q %s\nwant 200 application/json %s", resp.StatusCode, resp.Header.Get("Content-Type"), body, want)
 		}
+	}
+}
+
+// The answer to {"phone"} on the socket: the status, the sign-in waiting
+// for its code, and where BioT sent it.
+func TestWireLoginByPhoneAnswer(t *testing.T) {
+	ta := startAgent(t, StateSignedOut)
+	resp, body := ta.raw(t, newReq(t, "POST", "/v1/login", []byte(`{"phone":"`+fakePhone+`"}`)))
+	const want = `{"state":"signed_out","username":"` + fakePhone + `","mfaPending":true,"store":{"kind":"memory","persistent":false},` +
+		`"version":"1.2.3-test","codeSentTo":"` + fakePhoneMasked + `"}` + "\n"
+	if resp.StatusCode != 200 || string(body) != want {
+		t.Errorf("answered %d %s\nwant 200 %s", resp.StatusCode, body, want)
 	}
 }

@@ -19,6 +19,9 @@ const (
 	demoUser     = "demo@example.com"
 	demoMFAUser  = "mfa@example.com"
 	demoPassword = "demo-password"
+	// demoPhone is the demo's user without a password, who signs in with a
+	// code sent by SMS (printed by the demo): a number kept for fiction.
+	demoPhone = "+15555550142"
 )
 
 func demoCmd() *command {
@@ -30,9 +33,11 @@ func demoCmd() *command {
 		help: `Starts a simulated BioT inside this process (real HTTPS on 127.0.0.1, a
 certificate of its own) and runs the agent against it, with the session in
 memory only. It prints what to type in another terminal to sign in and use
-a token. Accounts: demo@example.com and mfa@example.com (SMS codes are
-printed here), both with the password demo-password. Tokens live 2 minutes,
-so refreshes happen while you watch.`,
+a token. Accounts: demo@example.com and mfa@example.com, both with the
+password demo-password, and +15555550142, who has no password and signs in
+with a code sent by SMS (biot-agent login --phone +15555550142). The demo
+prints every SMS it "sends", codes included. Tokens live 2 minutes, so
+refreshes happen while you watch.`,
 		flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&headless, "headless", false, "no tray icon, even on a desktop")
 		},
@@ -46,6 +51,7 @@ so refreshes happen while you watch.`,
 				Users: []biotsim.User{
 					{Username: demoUser, Password: demoPassword},
 					{Username: demoMFAUser, Password: demoPassword, MFAPhone: "+15555550100"},
+					{Username: demoPhone, OTP: true},
 				},
 				Logf: func(format string, args ...any) {
 					fmt.Fprintf(e.stderr, "simulated BioT: "+format+"\n", args...)
@@ -109,6 +115,11 @@ In another terminal:
   %[6]s%[3]s status
   %[6]s%[3]s logout
 
-%[8]s also works, with an SMS code printed here. Ctrl-C ends the demo.
-`, url, socket, shellQuote(self), demoUser, demoPassword, sock, shellQuote(caFile), demoMFAUser)
+%[8]s (same password) also works, with an SMS code printed here.
+
+  # a user with no password: BioT sends a code by SMS (printed here)
+  %[6]s%[3]s login --phone %[9]s
+
+Ctrl-C ends the demo.
+`, url, socket, shellQuote(self), demoUser, demoPassword, sock, shellQuote(caFile), demoMFAUser, demoPhone)
 }

@@ -24,12 +24,13 @@ func loginCmd() *command {
 		passwordStdin bool
 		codeStdin     bool
 		url           string
+		phone         string
 	)
 	return &command{
 		name:    "login",
 		oneEnv:  true,
 		summary: "sign the running agent in to BioT",
-		usage:   "[-e NAME] [--url URL] [--username U] [--password-stdin | --code-stdin]",
+		usage:   "[-e NAME] [--url URL] [--username U] [--password-stdin | --code-stdin] | [--phone NUMBER [--code-stdin]]",
 		help: `Signs the running agent in to an environment (-e NAME, else $BIOT_ENV,
 else the default). On a terminal it asks for what it needs: the username
 (unless --username), the password (not echoed) and, when BioT asks for one,
@@ -46,6 +47,14 @@ Without a terminal, pipe the password in, as with "docker login":
 and, when BioT answers that it sent an SMS code, pipe the code in:
   printf %s 123456 | biot-agent login --code-stdin
 
+A user who has no password (BioT's credentialType OTP) signs in with a code
+BioT sends by SMS to the phone that is the user's username:
+  biot-agent login -e dev --phone +15550100123
+says where the code went, then asks for it; a wrong code is said and asked
+again, and Enter alone asks BioT to send a new code. Without a terminal,
+--code-stdin reads the code from standard input once BioT has sent it, or
+later, as its own command: biot-agent login --code-stdin.
+
 The password goes to the agent once and is kept nowhere. A failed sign-in
 is never retried on its own: BioT locks an account after repeated failures.`,
 		flags: func(fs *flag.FlagSet) {
@@ -53,6 +62,7 @@ is never retried on its own: BioT locks an account after repeated failures.`,
 			fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password from standard input")
 			fs.BoolVar(&codeStdin, "code-stdin", false, "read the SMS code of a pending sign-in from standard input")
 			fs.StringVar(&url, "url", "", "add the environment at this BioT `URL` first (its Rest API URL)")
+			fs.StringVar(&phone, "phone", "", "sign in with a code BioT sends by SMS to this `number` (E.164, such as +15550100123), for a user without a password")
 		},
 		run: func(ctx context.Context, e *env, _ *flag.FlagSet, args []string) error {
 			if len(args) > 0 {
@@ -60,6 +70,9 @@ is never retried on its own: BioT locks an account after repeated failures.`,
 			}
 			if passwordStdin && codeStdin {
 				return usagef("--password-stdin and --code-stdin do not go together")
+			}
+			if phone != "" && (username != "" || passwordStdin) {
+				return usagef("--phone signs in with a code sent to the phone, not a password: leave out --username and --password-stdin")
 			}
 			c, err := e.client()
 			if err != nil {
@@ -72,6 +85,9 @@ is never retried on its own: BioT locks an account after repeated failures.`,
 				if err := addForLogin(ctx, e, c, url); err != nil {
 					return err
 				}
+			}
+			if phone != "" {
+				return loginByCode(ctx, e, c, phone, codeStdin)
 			}
 			if codeStdin {
 				code, err := readSecret(e.stdin)
@@ -132,6 +148,62 @@ is never retried on its own: BioT locks an account after repeated failures.`,
 			}
 			return finish(ctx, e, c, err)
 		},
+	}
+}
+
+// loginByCode signs in a user who has no password: BioT sends a code by
+// SMS to phone, then the code is read from standard input (codeStdin) or
+// asked on the terminal. On a terminal a refused code is said and asked
+// again, and an empty answer asks BioT for a new code; nothing is sent
+// again on its own. With neither, the sign-in waits in the agent for
+// "login --code-stdin".
+func loginByCode(ctx context.Context, e *env, c *ipc.Client, phone string, codeStdin bool) error {
+	tty := terminal(e.stdin)
+	if phone = strings.TrimSpace(phone); !strings.HasPrefix(phone, "+") {
+		return usagef("--phone %s: give the number in international form, with + and the country code, such as +15550100123", phone)
+	}
+	sentTo, err := c.RequestCode(ctx, phone)
+	if err != nil {
+		return err
+	}
+	if sentTo == "" {
+		sentTo = phone
+	}
+	switch {
+	case codeStdin:
+		fmt.Fprintf(e.stderr, "BioT sent a sign-in code to %s; reading it from standard input.\n", sentTo)
+		sms, err := readSecret(e.stdin)
+		if err != nil {
+			return fmt.Errorf("reading the SMS code: %w; the sign-in still waits for it: biot-agent login --code-stdin", err)
+		}
+		return finish(ctx, e, c, c.SubmitMFA(ctx, sms))
+	case tty == nil:
+		then := "biot-agent login --code-stdin"
+		if c.Env != "" {
+			then = "biot-agent login -e " + c.Env + " --code-stdin"
+		}
+		// Keep the code, so the exit code says "sign-in needed".
+		return &ipc.Error{Code: ipc.CodeMFARequired,
+			Message: fmt.Sprintf("BioT sent a sign-in code to %s; no terminal to ask for it: pipe it in with %s", sentTo, then)}
+	}
+	fmt.Fprintf(e.stderr, "BioT sent a sign-in code to %s.\n", sentTo)
+	for {
+		sms, err := prompt(e.stderr, tty, "Code (Enter alone sends a new one): ")
+		if err != nil {
+			return err
+		}
+		if sms == "" {
+			if err := c.ResendMFA(ctx); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stderr, "Asked BioT to send a new code to %s; the one before no longer works.\n", sentTo)
+			continue
+		}
+		err = c.SubmitMFA(ctx, sms)
+		if code(err) != ipc.CodeLoginFailed {
+			return finish(ctx, e, c, err)
+		}
+		fmt.Fprintln(e.stderr, messageOf(err)+".")
 	}
 }
 

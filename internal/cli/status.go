@@ -129,7 +129,7 @@ func printStatus(w io.Writer, st ipc.Status, version string, now time.Time) {
 		state = string(st.State)
 	}
 	if st.MFAPending {
-		state += ", a sign-in waits for its SMS code"
+		state += "; " + pendingWords(st)
 	}
 	line("Environment", st.Env)
 	line("State", state)
@@ -160,6 +160,20 @@ func printStatus(w io.Writer, st ipc.Status, version string, now time.Time) {
 	line("Store", store)
 	line("Agent", version)
 	tw.Flush()
+}
+
+// pendingWords says that a sign-in waits for its SMS code, and how to
+// finish it. A user who signs in by code has the phone as username.
+func pendingWords(st ipc.Status) string {
+	what := "a sign-in waits for its SMS code"
+	if strings.HasPrefix(st.Username, "+") {
+		what = "a sign-in waits for the code sent to " + st.Username
+	}
+	finish := "biot-agent login --code-stdin"
+	if st.Env != "" {
+		finish = "biot-agent login -e " + st.Env + " --code-stdin"
+	}
+	return what + " (enter it with: " + finish + ")"
 }
 
 // until says when t is, and how far from now: "valid until 14:05:00 (in

@@ -86,6 +86,11 @@ func (b *session) Login(ctx context.Context, username, password string) error {
 	return apiError(b.a.Login(ctx, username, password))
 }
 
+func (b *session) RequestCode(ctx context.Context, phone string) (string, error) {
+	sentTo, err := b.a.RequestCode(ctx, phone)
+	return sentTo, apiError(err)
+}
+
 func (b *session) SubmitMFA(ctx context.Context, code string) error {
 	return apiError(b.a.SubmitMFA(ctx, code))
 }

@@ -64,6 +64,12 @@ func TestAgentErrorsArriveAsIPCErrors(t *testing.T) {
 	if err := b.SubmitMFA(t.Context(), "123456"); !errors.As(err, &ie) || ie.Code == "" {
 		t.Errorf("SubmitMFA without a pending sign-in: %#v, want an *ipc.Error", err)
 	}
+	if sentTo, err := b.RequestCode(t.Context(), " "); !errors.As(err, &ie) || ie.Code != ipc.CodeBadRequest || sentTo != "" {
+		t.Errorf("RequestCode without a phone: %q, %#v, want an *ipc.Error bad_request", sentTo, err)
+	}
+	if _, err := b.RequestCode(t.Context(), "+15555550142"); !errors.As(err, &ie) || ie.Code != ipc.CodeOffline || ie.Message == "" {
+		t.Errorf("RequestCode with BioT out of reach: %#v, want an *ipc.Error offline with a message", err)
+	}
 	if st := b.Status(); st.State != ipc.StateSignedOut || st.BaseURL != "https://127.0.0.1:9" || st.Store.Kind != "memory" {
 		t.Errorf("status = %+v", st)
 	}
