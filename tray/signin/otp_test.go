@@ -172,7 +172,7 @@ func wantSendItAgainStandsOut(t *testing.T, r reply) {
 	t.Helper()
 	wantText(t, r.body, `role="alert"><strong>Wrong or expired code</strong>`,
 		"BioT did not accept the code sent to "+testMasked+": it is wrong, or it expired",
-		"ask for a new code", "for a few minutes only", "press Send it again",
+		"ask for a new code", "A code works for a few minutes only", "press Send it again",
 		`<button type="submit" name="action" value="resend" formnovalidate>Send it again</button>`,
 		`<button type="submit" class="secondary" name="action" value="code">Verify</button>`)
 }

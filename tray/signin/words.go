@@ -38,7 +38,7 @@ func explain(err error, action string, byCode bool) *problem {
 			p.Title = "Wrong or expired code"
 			if byCode {
 				// BioT answers a wrong and an expired code alike.
-				p.Hint = "A code works once, and for a few minutes only: if yours is older, or you asked for another since, press Send it again."
+				p.Hint = "A code works for a few minutes only, and only the newest one: press Send it again for a fresh code."
 			}
 		}
 		if p.Title != "" {
