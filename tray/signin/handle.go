@@ -246,7 +246,9 @@ func (s *Server) finish(w http.ResponseWriter, p *page, b Backend, err error, ac
 		return
 	}
 	s.log.Info("sign-in page: sign-in failed", "env", p.env, "action", action, "kind", string(agent.KindOf(err)))
-	byCode := p.byCode || action == "phone"
+	// A password form sent from the code step (the browser's Back) is no
+	// sign-in by code.
+	byCode := action == "phone" || (p.byCode && action != "password")
 	prob := explain(err, action, byCode)
 	st := b.Status()
 	switch {

@@ -403,3 +403,36 @@ func TestPhoneErrorsInWords(t *testing.T) {
 		})
 	}
 }
+
+// After a refused number, a password sign-in that fails says so in the
+// password form, which has the focus; the phone form keeps the number.
+func TestPasswordAfterARefusedNumber(t *testing.T) {
+	e := newEnv(t)
+	e.b.request = func(phone string) (string, error) {
+		return "", &agent.Error{Kind: agent.KindLoginFailed, Message: "BioT sends no sign-in code to " + phone}
+	}
+	e.b.login = func(string, string) error { return loginFailed() }
+	r := e.submit(e.get(e.url), e.url, phoneForm(testPhone))
+	wantText(t, r.body, "BioT sent no code")
+	r = e.submit(r, e.url, signInForm(testUser, testPassword))
+	wantText(t, r.body, `<div class="box problem" role="alert"><strong>Wrong username or password</strong>`,
+		`name="username" value="`+testUser+`"`, `autocomplete="current-password" required autofocus>`,
+		`<details class="phone" open>`, `name="phone" value="`+testPhone+`"`)
+	wantNoText(t, r.body, "BioT sent no code", testPassword)
+	if strings.Count(r.body, "autofocus") != 1 || strings.Count(r.body, `role="alert"`) != 1 {
+		t.Errorf("want one autofocus field and one alert:\n%s", r.body)
+	}
+}
+
+// The password form sent again from the code step of a sign-in by code
+// (the browser's Back) is a password sign-in: its failure is said there.
+func TestPasswordFromTheCodeStep(t *testing.T) {
+	e := newEnv(t)
+	e.b.request = func(string) (string, error) { return testMasked, nil }
+	e.b.login = func(string, string) error { return loginFailed() }
+	page := e.get(e.url)
+	wantText(t, e.submit(page, e.url, phoneForm(testPhone)).body, `id="code"`)
+	r := e.submit(page, e.url, signInForm(testUser, testPassword))
+	wantText(t, r.body, "Sign in to BioT dev", `role="alert"><strong>Wrong username or password</strong>`, `autocomplete="current-password" required autofocus>`)
+	wantNoText(t, r.body, `id="code"`, "BioT sent no code")
+}

@@ -53,6 +53,12 @@ func (v view) Host() string {
 // says what went wrong with one.
 func (v view) PhoneOpen() bool { return v.Phone != "" || v.PhoneProblem != nil }
 
+// FocusPhone says the phone form has the focus: it went wrong, or holds a
+// number while the password form has nothing to say.
+func (v view) FocusPhone() bool {
+	return v.PhoneProblem != nil || (v.Phone != "" && v.Problem == nil)
+}
+
 // prefill puts the last account in the password step's form: a phone
 // number (the username of a user who signs in by code) in the phone form,
 // unless a number is there already, anything else as the username.
