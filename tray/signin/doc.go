@@ -15,7 +15,18 @@
 // when BioT wants one (with a button to send it again), and says in words
 // what BioT answered: wrong password, account locked and for how long, a
 // new password needed in the BioT console, BioT out of reach, a wrong or
-// expired code. On success it names the account and the environment and
+// expired code.
+//
+// A user with no password (BioT's credentialType OTP) opens "Sign in with
+// a code sent to my phone" under the password form, types the phone
+// number (E.164, such as +15550100123; spaces, dashes and brackets are
+// dropped), and BioT sends a code by SMS ([Backend.RequestCode]). The
+// code step names the masked phone, offers "Send it again" (a new code,
+// which replaces the one before) and a way back to the password form. BioT
+// answers a wrong and an expired code alike, so a refused code is shown
+// as either, with "Send it again" standing out; a number BioT sends no
+// code to is said in the phone form, the number kept. The next page of a
+// user who signed in by code opens the phone form, with the number. On success it names the account and the environment and
 // says the tab may be closed. A failed sign-in is never tried again on its
 // own: BioT locks an account after repeated failures.
 //

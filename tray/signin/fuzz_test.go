@@ -38,6 +38,9 @@ func FuzzSignInRequest(f *testing.F) {
 	f.Add(uint8(all&^1), "POST", "/%2F../", "", "", "", "", "action=password&username=ana")
 	f.Add(uint8(all&^2), "POST", "", "127.0.0.1", "", "", "", "action=code&code=123456")
 	f.Add(uint8(all&^4), "POST", "", "", "[::ffff:127.0.0.1]:80", "", "", "action=resend")
+	f.Add(uint8(all), "POST", "", "", "", "", "", "action=phone&phone=%2B1+(555)+010-0123")
+	f.Add(uint8(all), "POST", "", "", "", "", "", "action=phone&phone=%3Cb%3E%22")
+	f.Add(uint8(all&^8), "POST", "", "", "", "", "", "action=phone&phone=%2B15550100123")
 	f.Add(uint8(all&^8), "POST", "", "", "", "", "AAAA", "action=restart")
 	f.Add(uint8(all&^16), "POST", "", "", "", "", "", "csrf=AAAA&action=password")
 	f.Add(uint8(all&^32), "POST", "", "", "", "null", "", "action=password")
@@ -168,6 +171,13 @@ var fuzzCalls atomic.Int64
 func (fuzzBackend) Login(context.Context, string, string) error {
 	fuzzCalls.Add(1)
 	return loginFailed()
+}
+func (fuzzBackend) RequestCode(_ context.Context, phone string) (string, error) {
+	fuzzCalls.Add(1)
+	if !e164.MatchString(phone) {
+		return "", &agent.Error{Kind: agent.KindLoginFailed, Message: "BioT sends no sign-in code to " + phone}
+	}
+	return "+*******" + phone[len(phone)-2:], nil
 }
 func (fuzzBackend) SubmitMFA(context.Context, string) error { fuzzCalls.Add(1); return loginFailed() }
 func (fuzzBackend) ResendMFA(context.Context) error         { fuzzCalls.Add(1); return mfaRequired() }

@@ -34,7 +34,7 @@ func (s *Server) get(w http.ResponseWriter, p *page) {
 	}
 	v := s.form(p, b)
 	if p.step == stepPassword {
-		v.Username = b.Status().Username
+		v.prefill(b.Status().Username)
 	}
 	s.render(w, http.StatusOK, v)
 }
@@ -76,26 +76,31 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request, p *page) {
 		err := b.Login(ctx, username, f.Get("password"))
 		var ae *agent.Error
 		if errors.As(err, &ae) && ae.Kind == agent.KindMFARequired {
-			p.step, p.prompt = stepCode, ae.Message
+			p.step, p.prompt, p.byCode = stepCode, ae.Message, false
 			s.log.Info("sign-in page: BioT asked for an SMS code", "env", p.env)
 			s.render(w, http.StatusOK, s.form(p, b))
 			return
 		}
-		s.finish(w, p, b, err, username)
+		s.finish(w, p, b, err, action, username)
+	case "phone":
+		s.requestCode(ctx, w, p, b, f.Get("phone"))
 	case "code":
-		s.finish(w, p, b, b.SubmitMFA(ctx, f.Get("code")), "")
+		s.finish(w, p, b, b.SubmitMFA(ctx, f.Get("code")), action, "")
 	case "resend":
 		if err := b.ResendMFA(ctx); err != nil {
-			s.finish(w, p, b, err, "")
+			s.finish(w, p, b, err, action, "")
 			return
 		}
 		v := s.form(p, b)
 		v.Notice = "BioT sent a new code. Enter the newest one."
+		if p.byCode {
+			v.Notice = "BioT sent a new code" + to(p.sentTo) + ". Enter the newest one: the one before no longer works."
+		}
 		s.render(w, http.StatusOK, v)
 	case "restart":
-		p.step, p.prompt = stepPassword, ""
+		p.step, p.prompt, p.byCode = stepPassword, "", false
 		v := s.form(p, b)
-		v.Username = b.Status().Username
+		v.prefill(b.Status().Username)
 		s.render(w, http.StatusOK, v)
 	default:
 		s.refuse(w, http.StatusBadRequest, "unknown action", "unknown action")
@@ -186,10 +191,53 @@ func (s *Server) backend(p *page) (Backend, bool) {
 	return b, true
 }
 
-// finish shows the outcome of a sign-in step: success spends the page; a
-// failure shows the form again with the reason. username is what the
+// requestCode starts a sign-in by a code sent to the phone: BioT sends
+// the code, and the page asks for it. A number BioT sends no code to stays
+// in the phone form, with the agent's words.
+func (s *Server) requestCode(ctx context.Context, w http.ResponseWriter, p *page, b Backend, typed string) {
+	p.phone = strings.TrimSpace(typed)
+	masked, err := b.RequestCode(ctx, phoneOf(p.phone))
+	if err != nil {
+		s.finish(w, p, b, err, "phone", "")
+		return
+	}
+	p.step, p.byCode, p.sentTo = stepCode, true, masked
+	p.prompt = "BioT sent a code" + to(masked) + ": enter it to finish signing in"
+	s.log.Info("sign-in page: BioT sent a sign-in code", "env", p.env)
+	s.render(w, http.StatusOK, s.form(p, b))
+}
+
+// to names where a code went, when BioT said.
+func to(masked string) string {
+	if masked == "" {
+		return " to your phone"
+	}
+	return " to " + masked
+}
+
+// phoneOf is a phone number as BioT knows it (E.164, such as
+// +15550100123): without the spaces, dashes, dots and brackets people
+// write in one. What is not a number once they are gone is left as typed,
+// for the agent to say what is wrong with it.
+func phoneOf(typed string) string {
+	typed = strings.TrimSpace(typed)
+	bare := strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\t', '\u00a0', '-', '.', '(', ')':
+			return -1
+		}
+		return r
+	}, typed)
+	if strings.Trim(bare, "+0123456789") != "" {
+		return typed
+	}
+	return bare
+}
+
+// finish shows the outcome of a sign-in action: success spends the page;
+// a failure shows the form again with the reason. username is what the
 // person typed, kept in the form after a failed password step.
-func (s *Server) finish(w http.ResponseWriter, p *page, b Backend, err error, username string) {
+func (s *Server) finish(w http.ResponseWriter, p *page, b Backend, err error, action, username string) {
 	if err == nil {
 		p.used = true
 		st := b.Status()
@@ -197,35 +245,55 @@ func (s *Server) finish(w http.ResponseWriter, p *page, b Backend, err error, us
 		s.render(w, http.StatusOK, view{Step: stepDone, Env: p.env, Username: st.Username, BaseURL: st.BaseURL})
 		return
 	}
-	s.log.Info("sign-in page: sign-in failed", "env", p.env, "step", string(p.step), "kind", string(agent.KindOf(err)))
-	failedAt := p.step
+	s.log.Info("sign-in page: sign-in failed", "env", p.env, "action", action, "kind", string(agent.KindOf(err)))
+	// A password form sent from the code step (the browser's Back) is no
+	// sign-in by code.
+	byCode := action == "phone" || (p.byCode && action != "password")
+	prob := explain(err, action, byCode)
 	st := b.Status()
-	if p.step == stepCode && !st.MFAPending {
+	switch {
+	case action == "password" || action == "phone":
+		// The form that was sent is shown again.
+		p.step, p.prompt, p.byCode = stepPassword, "", false
+	case p.step == stepCode && !st.MFAPending:
 		// The agent dropped the sign-in (the code or its interim token
-		// expired): only a fresh start with the password can help.
-		p.step, p.prompt = stepPassword, ""
+		// expired): only a fresh start can help.
+		p.step, p.prompt, p.byCode = stepPassword, "", false
 	}
 	v := s.form(p, b)
-	v.Problem = explain(err, failedAt)
-	if p.step == stepPassword {
+	if p.step != stepPassword {
+		v.Problem = prob
+		s.render(w, http.StatusOK, v)
+		return
+	}
+	if byCode {
+		v.PhoneProblem = prob
+	} else {
+		v.Problem = prob
+	}
+	if username != "" {
 		v.Username = username
-		if v.Username == "" {
-			v.Username = st.Username
-		}
+	} else {
+		v.prefill(st.Username)
 	}
 	s.render(w, http.StatusOK, v)
 }
 
 // form is the view of a live page at its current sign-in step.
 func (s *Server) form(p *page, b Backend) view {
-	return view{
+	v := view{
 		Step:    p.step,
 		Secret:  p.secret,
 		CSRF:    p.csrf,
 		Prompt:  p.prompt,
 		Env:     p.env,
 		BaseURL: b.Status().BaseURL,
+		ByCode:  p.byCode,
 	}
+	if p.step == stepPassword {
+		v.Phone = p.phone
+	}
+	return v
 }
 
 // envForm is the view of a live page at the environment step.

@@ -26,12 +26,13 @@ import (
 // network). The real *agent.Agent against the biotsim simulator is driven
 // by chromium in browser_test.go, and by the end-to-end test of the binary.
 type fakeBackend struct {
-	mu     sync.Mutex
-	status agent.Status
-	login  func(username, password string) error
-	submit func(code string) error
-	resend func() error
-	calls  []string // "login <username> <password>", "mfa <code>", "resend"
+	mu      sync.Mutex
+	status  agent.Status
+	login   func(username, password string) error
+	request func(phone string) (string, error)
+	submit  func(code string) error
+	resend  func() error
+	calls   []string // "login <username> <password>", "request <phone>", "mfa <code>", "resend"
 }
 
 func (f *fakeBackend) Login(_ context.Context, username, password string) error {
@@ -43,6 +44,17 @@ func (f *fakeBackend) Login(_ context.Context, username, password string) error 
 		return nil
 	}
 	return fn(username, password)
+}
+
+func (f *fakeBackend) RequestCode(_ context.Context, phone string) (string, error) {
+	f.mu.Lock()
+	f.calls = append(f.calls, "request "+phone)
+	fn := f.request
+	f.mu.Unlock()
+	if fn == nil {
+		return "", nil
+	}
+	return fn(phone)
 }
 
 func (f *fakeBackend) SubmitMFA(_ context.Context, code string) error {

@@ -16,7 +16,7 @@ type step string
 const (
 	stepEnvironment step = "environment" // a new environment's URL and name
 	stepPassword    step = "password"    // username and password
-	stepCode        step = "code"        // the SMS code
+	stepCode        step = "code"        // the SMS code, of an MFA sign-in or a sign-in by code
 	stepDone        step = "done"        // signed in
 	stepExpired     step = "expired"     // the link is dead
 )
@@ -38,6 +38,12 @@ type page struct {
 	step   step   // stepEnvironment, stepPassword or stepCode while the page lives
 	prompt string // where the SMS code went, in the agent's words
 	used   bool   // a sign-in completed: the page is spent
+	// byCode says the code step is a sign-in by a code sent to the phone
+	// (a user with no password), not the second step of a password
+	// sign-in.
+	byCode bool
+	phone  string // the number typed in the phone form, shown again
+	sentTo string // the phone as BioT masked it, where the code went
 	// url and name are what the person typed at the environment step,
 	// shown again after a failure.
 	url, name string

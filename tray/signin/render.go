@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sync"
 )
 
@@ -29,10 +30,15 @@ type view struct {
 	Username string // prefilled, or the account signed in
 	BaseURL  string // the environment's BioT URL
 	Prompt   string // where the SMS code went
-	Notice   string // good news, such as a code sent again
-	Problem  *problem
-	URL      string // typed at the environment step
-	Name     string // typed at the environment step
+	ByCode   bool   // the code step signs in by a code sent to the phone
+	Phone    string // the phone form's number, typed or the last account's
+	// PhoneProblem is why the phone form failed: shown in that form,
+	// which is then open.
+	PhoneProblem *problem
+	Notice       string // good news, such as a code sent again
+	Problem      *problem
+	URL          string // typed at the environment step
+	Name         string // typed at the environment step
 }
 
 // Host is the environment's host, for short mentions.
@@ -42,6 +48,32 @@ func (v view) Host() string {
 	}
 	return v.BaseURL
 }
+
+// PhoneOpen says the phone form is shown open: it holds a number, or
+// says what went wrong with one.
+func (v view) PhoneOpen() bool { return v.Phone != "" || v.PhoneProblem != nil }
+
+// FocusPhone says the phone form has the focus: it went wrong, or holds a
+// number while the password form has nothing to say.
+func (v view) FocusPhone() bool {
+	return v.PhoneProblem != nil || (v.Phone != "" && v.Problem == nil)
+}
+
+// prefill puts the last account in the password step's form: a phone
+// number (the username of a user who signs in by code) in the phone form,
+// unless a number is there already, anything else as the username.
+func (v *view) prefill(last string) {
+	switch {
+	case !e164.MatchString(last):
+		v.Username = last
+	case v.Phone == "":
+		v.Phone = last
+	}
+}
+
+// e164 is a phone number as BioT knows it: a plus, then up to 15 digits,
+// the first not a zero.
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
 
 // Action is where the form posts: the page itself.
 func (v view) Action() string { return "/" + v.Secret + "/" }

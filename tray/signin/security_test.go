@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"biot-agent/agent"
 )
 
 func TestURLIsLoopbackWithA256BitSecret(t *testing.T) {
@@ -408,4 +410,88 @@ func mustPort(t *testing.T, pageURL string) string {
 		t.Fatal(err)
 	}
 	return u.Port()
+}
+
+// The phone form and the code step of a sign-in by code are under the same
+// guards as the password form: the page's token and origin, one live page,
+// one completed sign-in per page.
+func TestCodeActionsAreGuarded(t *testing.T) {
+	forms := map[string]url.Values{
+		"phone":   phoneForm(testPhone),
+		"code":    {"action": {"code"}, "code": {"424242"}},
+		"resend":  {"action": {"resend"}},
+		"restart": {"action": {"restart"}},
+	}
+	byCode := func(e *env) {
+		e.b.request = func(string) (string, error) {
+			e.b.setStatus(func(s *agent.Status) { s.MFAPending = true })
+			return testMasked, nil
+		}
+	}
+	for name, f := range forms {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			byCode(e)
+			r := e.submit(e.get(e.url), e.url, phoneForm(testPhone)) // at the code step
+			wantText(t, r.body, `id="code"`)
+			token := csrfOf(t, r.body)
+			origin := originOf(e.url)
+			noJar := &http.Client{Timeout: 5 * time.Second}
+			with := func(tok string) url.Values {
+				g := url.Values{}
+				for k, v := range f {
+					g[k] = v
+				}
+				if tok != "" {
+					g.Set("csrf", tok)
+				}
+				return g
+			}
+			for what, refused := range map[string]reply{
+				"no token":       e.post(e.client, e.url, with(""), origin),
+				"wrong token":    e.post(e.client, e.url, with(strings.Repeat("A", len(token))), origin),
+				"no cookie":      e.post(noJar, e.url, with(token), origin),
+				"another origin": e.post(e.client, e.url, with(token), "http://evil.example"),
+			} {
+				if refused.status != http.StatusForbidden {
+					t.Errorf("%s: status %d, want 403", what, refused.status)
+				}
+			}
+			if calls := e.b.callList(); len(calls) != 1 {
+				t.Fatalf("a refused POST reached the backend: %q", calls)
+			}
+
+			// A second page ends this one, whatever its step.
+			second := e.start()
+			wantExpired(t, e.post(e.client, e.url, with(token), origin))
+			if calls := e.b.callList(); len(calls) != 1 {
+				t.Fatalf("a dead page reached the backend: %q", calls)
+			}
+
+			// A page that signed in by code is spent.
+			page := e.get(second)
+			r = e.submit(page, second, phoneForm(testPhone))
+			wantText(t, e.submit(r, second, url.Values{"action": {"code"}, "code": {"424242"}}).body, "Signed in")
+			calls := len(e.b.callList())
+			wantExpired(t, e.submit(page, second, with("")))
+			if n := len(e.b.callList()); n != calls {
+				t.Errorf("a spent page reached the backend: %q", e.b.callList())
+			}
+		})
+	}
+}
+
+// What is typed in the phone form comes back escaped, and only there.
+func TestPhoneIsEscaped(t *testing.T) {
+	e := newEnv(t)
+	e.b.request = func(phone string) (string, error) {
+		return "", &agent.Error{Kind: agent.KindLoginFailed, Message: "BioT sends no sign-in code to " + phone}
+	}
+	typed := `"><script>alert(1)</script><input name="x`
+	r := e.submit(e.get(e.url), e.url, phoneForm(typed))
+	wantStatus(t, r, http.StatusOK)
+	if strings.Contains(r.body, "<script") || strings.Contains(r.body, `<input name="x`) {
+		t.Errorf("the typed number reached the page unescaped:\n%s", r.body)
+	}
+	wantText(t, r.body, "BioT sent no code", `value="&#34;&gt;&lt;script&gt;`)
 }

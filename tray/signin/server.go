@@ -20,6 +20,11 @@ type Backend interface {
 	// Login answers an *agent.Error of KindMFARequired when BioT wants an
 	// SMS code; its message names where the code went.
 	Login(ctx context.Context, username, password string) error
+	// RequestCode starts the sign-in of a user who has no password: BioT
+	// sends a code by SMS to phone (E.164), and RequestCode answers the
+	// phone as BioT masks it. SubmitMFA finishes that sign-in too, and
+	// ResendMFA asks for a new code, which replaces the one before.
+	RequestCode(ctx context.Context, phone string) (string, error)
 	SubmitMFA(ctx context.Context, code string) error
 	ResendMFA(ctx context.Context) error
 	// Status gives the username to prefill, the environment, and the

@@ -16,8 +16,10 @@ type problem struct {
 	Hint   string
 }
 
-// explain turns the backend's answer to a step into words.
-func explain(err error, at step) *problem {
+// explain turns the backend's answer to an action of the form (password,
+// phone, code, resend) into words; byCode says the sign-in is by a code
+// sent to the phone.
+func explain(err error, action string, byCode bool) *problem {
 	var ae *agent.Error
 	if !errors.As(err, &ae) {
 		// Not the agent's words (a canceled call, say): say little.
@@ -26,8 +28,20 @@ func explain(err error, at step) *problem {
 	p := &problem{Detail: ae.Message}
 	switch ae.Kind {
 	case agent.KindLoginFailed:
-		if at == stepCode {
+		switch action {
+		case "phone":
+			// The agent's message names the number and what to check.
+			p.Title = "BioT sent no code"
+		case "resend":
+			p.Title = "BioT sent no new code"
+		case "code":
 			p.Title = "Wrong or expired code"
+			if byCode {
+				// BioT answers a wrong and an expired code alike.
+				p.Hint = "A code works for a few minutes only, and only the newest one: press Send it again for a fresh code."
+			}
+		}
+		if p.Title != "" {
 			break
 		}
 		// The agent's message says the same as the title.
