@@ -56,7 +56,7 @@ func (a *Agent) Login(ctx context.Context, username, password string) error {
 //
 // A phone BioT does not know is said in words; nothing is retried.
 func (a *Agent) RequestCode(ctx context.Context, phone string) (string, error) {
-	phone = strings.TrimSpace(phone)
+	phone = phoneNumber(phone)
 	if phone == "" {
 		return "", newError(KindBadRequest, nil, "the phone number is empty")
 	}
@@ -75,6 +75,25 @@ func (a *Agent) RequestCode(ctx context.Context, phone string) (string, error) {
 	a.pendMFA(&mfaPending{username: phone, requestID: requestID, phone: masked})
 	a.mu.Unlock()
 	return masked, nil
+}
+
+// phoneNumber is a phone number as BioT knows it (E.164, such as
+// +15550100123): without the spaces, dashes, dots and brackets people
+// write in one. What is not a number once they are gone is left as typed,
+// for BioT's refusal to name.
+func phoneNumber(typed string) string {
+	typed = strings.TrimSpace(typed)
+	bare := strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\t', '\u00a0', '-', '.', '(', ')':
+			return -1
+		}
+		return r
+	}, typed)
+	if strings.Trim(bare, "+0123456789") != "" {
+		return typed
+	}
+	return bare
 }
 
 // notService refuses a person's sign-in in a service user's environment.

@@ -24,7 +24,7 @@ func TestSignInWithACode(t *testing.T) {
 	h := start(t, options{store: store, sim: biotsim.Options{Users: otpUsers(), AccessTTL: 2 * time.Second}})
 	ctx := context.Background()
 
-	sentTo, err := h.agent.RequestCode(ctx, " "+phone+" ")
+	sentTo, err := h.agent.RequestCode(ctx, " +1 (555) 010-0123 ") // as people write it
 	if err != nil {
 		t.Fatalf("RequestCode: %v", err)
 	}

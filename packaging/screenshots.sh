@@ -18,7 +18,7 @@
 #                            the menu, opened by a click on the icon, with
 #                            two environments (dev and prod)
 #   signin-page.png          the page that "Sign in…" opened (chromium)
-#   signin-code.png signin-error.png signin-add.png
+#   signin-code.png signin-phone.png signin-error.png signin-add.png
 #                            the SMS code step, a refused password and the
 #                            first run's "Add a BioT environment" page, from
 #                            tray/signin's browser tests
@@ -393,9 +393,9 @@ done
 
 say "the sign-in page's other steps (tray/signin's browser test)"
 shots=$work/signin-shots
-BIOT_AGENT_SCREENSHOTS=$shots go test -count=1 -run '^(TestBrowserSignIn|TestBrowserAddEnvironment)$' ./tray/signin >"$work/signin-test.log" 2>&1 ||
+BIOT_AGENT_SCREENSHOTS=$shots go test -count=1 -run '^(TestBrowserSignIn|TestBrowserSignInWithACode|TestBrowserAddEnvironment)$' ./tray/signin >"$work/signin-test.log" 2>&1 ||
 	{ cat "$work/signin-test.log" >&2; fail "the browser test failed"; }
-for f in signin-code.png signin-error.png signin-add.png; do
+for f in signin-code.png signin-phone.png signin-error.png signin-add.png; do
 	card "$shots/$f" "$out/$f"
 done
 

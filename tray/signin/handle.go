@@ -196,7 +196,7 @@ func (s *Server) backend(p *page) (Backend, bool) {
 // in the phone form, with the agent's words.
 func (s *Server) requestCode(ctx context.Context, w http.ResponseWriter, p *page, b Backend, typed string) {
 	p.phone = strings.TrimSpace(typed)
-	masked, err := b.RequestCode(ctx, phoneOf(p.phone))
+	masked, err := b.RequestCode(ctx, p.phone)
 	if err != nil {
 		s.finish(w, p, b, err, "phone", "")
 		return
@@ -213,25 +213,6 @@ func to(masked string) string {
 		return " to your phone"
 	}
 	return " to " + masked
-}
-
-// phoneOf is a phone number as BioT knows it (E.164, such as
-// +15550100123): without the spaces, dashes, dots and brackets people
-// write in one. What is not a number once they are gone is left as typed,
-// for the agent to say what is wrong with it.
-func phoneOf(typed string) string {
-	typed = strings.TrimSpace(typed)
-	bare := strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '\t', '\u00a0', '-', '.', '(', ')':
-			return -1
-		}
-		return r
-	}, typed)
-	if strings.Trim(bare, "+0123456789") != "" {
-		return typed
-	}
-	return bare
 }
 
 // finish shows the outcome of a sign-in action: success spends the page;
