@@ -97,8 +97,11 @@ func (a *Agent) statusLocked() Status {
 		st.RefreshExpiresAt = timePtr(s.refreshExp)
 		st.NextRefreshAt = timePtr(l.next.wall)
 	}
-	if st.Username == "" && l.mfa != nil {
-		st.Username = l.mfa.username
+	if l.mfa != nil {
+		st.CodeSentTo = l.mfa.phone
+		if st.Username == "" {
+			st.Username = l.mfa.username
+		}
 	}
 	return st
 }

@@ -60,7 +60,8 @@ type Status struct {
 	RefreshExpiresAt *time.Time
 	LastRefresh      *RefreshResult
 	NextRefreshAt    *time.Time
-	MFAPending       bool // a sign-in waits for its SMS code
+	MFAPending       bool   // a sign-in waits for its SMS code
+	CodeSentTo       string // where BioT sent that code, as BioT masks the phone; "" when it did not say
 	Store            StoreInfo
 }
 

@@ -128,7 +128,7 @@ func (c *Client) RequestCode(ctx context.Context, phone string) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	resp, err := decodeJSON[LoginResponse](body)
+	resp, err := decodeJSON[StatusResponse](body)
 	if err != nil {
 		return "", err
 	}

@@ -56,8 +56,8 @@
 //	                 with a code sent to that phone, E.164), {"code"} (the
 //	                 SMS code of either) or {"resend":true} (send the code
 //	                 again), each with an optional "env"; 200 and the new
-//	                 status (LoginResponse); to {"phone"}, with "mfaPending"
-//	                 true and "codeSentTo" the phone as BioT masks it.
+//	                 status; while a code is awaited, "mfaPending" is true
+//	                 and "codeSentTo" the phone as BioT masks it.
 //	POST /v1/logout  200 and the new status.
 //	GET  /v1/events  text/event-stream: "data: <an Event as JSON>" for the
 //	                 current status (seq 0), then one per change, and a

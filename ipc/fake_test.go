@@ -142,6 +142,7 @@ func (fb *fakeBackend) RequestCode(ctx context.Context, phone string) (string, e
 	fb.update(func(st *Status) {
 		st.MFAPending = true
 		st.Username = phone
+		st.CodeSentTo = fakePhoneMasked
 	})
 	return fakePhoneMasked, nil
 }
@@ -204,6 +205,7 @@ func (fb *fakeBackend) signIn(username string) {
 		st.State = StateSignedIn
 		st.Username = username
 		st.MFAPending = false
+		st.CodeSentTo = ""
 	})
 }
 
@@ -211,6 +213,7 @@ func (fb *fakeBackend) setState(s State) {
 	fb.update(func(st *Status) {
 		st.State = s
 		st.MFAPending = false
+		st.CodeSentTo = ""
 	})
 }
 

@@ -86,14 +86,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	allowTime(w, requestBudget)
 	ctx, cancel := context.WithTimeout(r.Context(), requestBudget)
 	defer cancel()
-	var sentTo string
 	switch req.form() {
 	case "password":
 		s.log().Info("sign-in requested")
 		err = sess.Login(ctx, req.Username, req.Password)
 	case "phone":
 		s.log().Info("sign-in code requested")
-		sentTo, err = sess.RequestCode(ctx, req.Phone)
+		_, err = sess.RequestCode(ctx, req.Phone)
 	case "code":
 		s.log().Info("SMS code submitted")
 		err = sess.SubmitMFA(ctx, req.Code)
@@ -107,7 +106,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, LoginResponse{StatusResponse: s.status(sess), CodeSentTo: sentTo})
+	writeJSON(w, http.StatusOK, s.status(sess))
 }
 
 // handleLogout answers POST /v1/logout with the new status.

@@ -57,7 +57,11 @@ type Status struct {
 	LastRefresh      *RefreshResult `json:"lastRefresh,omitempty"`
 	NextRefreshAt    *time.Time     `json:"nextRefreshAt,omitempty"`
 	MFAPending       bool           `json:"mfaPending,omitempty"` // a sign-in waits for its SMS code
-	Store            StoreInfo      `json:"store"`
+	// CodeSentTo is, while a sign-in waits for its code, the phone BioT
+	// sent it to, as BioT masks it (such as "+1•••••••0100"), when BioT
+	// said.
+	CodeSentTo string    `json:"codeSentTo,omitempty"`
+	Store      StoreInfo `json:"store"`
 }
 
 // StatusResponse is the answer of GET /v1/status: the session's status and
@@ -65,15 +69,6 @@ type Status struct {
 type StatusResponse struct {
 	Status
 	Version string `json:"version"`
-}
-
-// LoginResponse is the answer of POST /v1/login: the new status and, to
-// {"phone"}, the phone BioT sent the sign-in code to, as BioT masks it
-// (such as "+1•••••••0100"). The sign-in then waits for that code
-// (mfaPending), as an MFA sign-in does.
-type LoginResponse struct {
-	StatusResponse
-	CodeSentTo string `json:"codeSentTo,omitempty"`
 }
 
 // Event is one message of GET /v1/events: the status after a change. Seq

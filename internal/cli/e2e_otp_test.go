@@ -107,8 +107,8 @@ func TestCodeSignInByCLI(t *testing.T) {
 	}
 	res = w.run("", "status")
 	wantExit(t, res, 3, "status while the code is pending")
-	if !strings.Contains(res.stdout, "waits for the code sent to "+otpPhone) || !strings.Contains(res.stdout, "--code-stdin") {
-		t.Errorf("status printed\n%s\nwant it to say a sign-in waits for the code sent to %s and how to finish it", res.stdout, otpPhone)
+	if !strings.Contains(res.stdout, "waits for the code sent to "+otpMasked) || !strings.Contains(res.stdout, "--code-stdin") {
+		t.Errorf("status printed\n%s\nwant it to say a sign-in waits for the code sent to %s and how to finish it", res.stdout, otpMasked)
 	}
 	res = w.run(w.smsCode(otpPhone)+"\n", "login", "--code-stdin")
 	wantExit(t, res, 0, "login --code-stdin")

@@ -163,11 +163,11 @@ func printStatus(w io.Writer, st ipc.Status, version string, now time.Time) {
 }
 
 // pendingWords says that a sign-in waits for its SMS code, and how to
-// finish it. A user who signs in by code has the phone as username.
+// finish it.
 func pendingWords(st ipc.Status) string {
 	what := "a sign-in waits for its SMS code"
-	if strings.HasPrefix(st.Username, "+") {
-		what = "a sign-in waits for the code sent to " + st.Username
+	if st.CodeSentTo != "" {
+		what = "a sign-in waits for the code sent to " + st.CodeSentTo
 	}
 	finish := "biot-agent login --code-stdin"
 	if st.Env != "" {

@@ -27,6 +27,7 @@ func status(st agent.Status) ipc.Status {
 		RefreshExpiresAt: st.RefreshExpiresAt,
 		NextRefreshAt:    st.NextRefreshAt,
 		MFAPending:       st.MFAPending,
+		CodeSentTo:       st.CodeSentTo,
 		Store:            ipc.StoreInfo(st.Store),
 	}
 	if r := st.LastRefresh; r != nil {
