@@ -24,6 +24,7 @@ func loginCmd() *command {
 		passwordStdin bool
 		codeStdin     bool
 		url           string
+		svc           serviceLogin
 	)
 	return &command{
 		name:    "login",
@@ -53,10 +54,14 @@ is never retried on its own: BioT locks an account after repeated failures.`,
 			fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password from standard input")
 			fs.BoolVar(&codeStdin, "code-stdin", false, "read the SMS code of a pending sign-in from standard input")
 			fs.StringVar(&url, "url", "", "add the environment at this BioT `URL` first (its Rest API URL)")
+			svc.flags(fs)
 		},
 		run: func(ctx context.Context, e *env, _ *flag.FlagSet, args []string) error {
 			if len(args) > 0 {
 				return usagef("login takes no arguments (the password is never one: use --password-stdin)")
+			}
+			if svc.wanted() {
+				return svc.run(ctx, e, url)
 			}
 			if passwordStdin && codeStdin {
 				return usagef("--password-stdin and --code-stdin do not go together")
