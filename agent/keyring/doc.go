@@ -41,6 +41,12 @@
 // longer token is refused on every platform ([ErrTokenTooLarge]) rather
 // than saved on one and lost on another.
 //
+// A service environment (one that signs in as a BioT service user) has no
+// session to keep, but may keep its service user's secret key here:
+// [SetServiceSecret] and [ServiceSecret], one item per environment whose
+// service is "biot-agent service <name> <base URL>" and whose user is the
+// service user's id. The store never touches those items.
+//
 // The rest lives in the metadata file, by default
 // $XDG_STATE_HOME/biot-agent/sessions.json. It is written atomically, mode
 // 0600 in a 0700 folder, and never holds a token. Version 2 reads:

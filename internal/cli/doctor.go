@@ -23,7 +23,12 @@ something is off: the agent and its socket (path, modes, owner), the
 session, the D-Bus session bus, the Secret Service (present, unlocked,
 answering), the tray host, the notification server (and its buttons),
 autostart, the BioT URL (reachable over HTTPS, certificate trusted, health
-check answering) and the clock's skew against BioT's.
+check answering) and the clock's skew against BioT's. For each service
+environment it says where the secret key comes from (a systemd
+credential, secret_file, the OS keyring or a variable; never the key),
+whether its secret_file is private, and warns about a key in a
+BIOT_SERVICE_USER_SECRET_KEY* variable, which every process started from
+the same shell sees.
 
 The BioT URL is found as "run" finds it: --url, else $BIOT_URL, else the
 config file, else the last session's (or the running agent's).
@@ -45,6 +50,7 @@ something hangs. Exit code 0 when no check failed (warnings do not count),
 				ResolveURL: func(ctx context.Context) (string, string, error) { return doctorURL(ctx, flagURL, e.envName) },
 				Version:    Version(),
 			})
+			r = withServiceSecrets(ctx, r, flagURL)
 			var err error
 			if asJSON {
 				err = r.WriteJSON(e.stdout)

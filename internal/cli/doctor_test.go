@@ -281,3 +281,91 @@ func busShown(addr string) string {
 	shown, _, _ := strings.Cut(addr, ",guid=")
 	return shown
 }
+
+// TestDoctorSaysWhereServiceSecretsComeFrom configures three service
+// environments outside any session: one with a private secret_file, one
+// whose secret_file others can read, one whose key is in a variable.
+// doctor names each one's source and never its key, fails the readable
+// file (run would refuse to start) and warns about the variable.
+func TestDoctorSaysWhereServiceSecretsComeFrom(t *testing.T) {
+	const (
+		filed  = "svc-Doctor-filed-0a1b2c3d"
+		open   = "svc-Doctor-open-4e5f6a7b"
+		inVar  = "svc-Doctor-var-8c9d0e1f"
+		idBase = "-1c2d-4e3f-8a4b-5c6d7e8f9a0b"
+	)
+	h := newDocHome(t, "DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/biot-doctor/bus", "BIOT_SERVICE_USER_SECRET_KEY_BY_VAR="+inVar)
+	write := func(name, secret string, mode os.FileMode) string {
+		path := filepath.Join(h.home, name)
+		if err := os.WriteFile(path, []byte(secret), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	filedPath, openPath := write("filed.secret", filed, 0o600), write("open.secret", open, 0o640)
+	env := func(name, id, file string) string {
+		s := "[environments." + name + "]\nurl = \"https://127.0.0.1:1\"\nservice_user_id = \"" + id + "\"\n"
+		if file != "" {
+			s += "secret_file = \"" + file + "\"\n"
+		}
+		return s + "\n"
+	}
+	cfg := "default = \"filed\"\n\n" + env("filed", "aaaaaaaa"+idBase, filedPath) + env("open", "bbbbbbbb"+idBase, openPath) + env("by-var", "cccccccc"+idBase, "")
+	if err := os.MkdirAll(filepath.Join(h.config, "biot-agent"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(h.config, "biot-agent", "config.toml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	r, code := h.doctor()
+	if code != 1 || r.OK {
+		t.Errorf("doctor exited %d (ok %v) with a readable secret file, want 1, not ok", code, r.OK)
+	}
+	want := map[string]struct {
+		level doctor.Level
+		says  []string
+	}{
+		"filed":  {doctor.OK, []string{"secret_file " + filedPath}},
+		"open":   {doctor.Fail, []string{openPath, "chmod 600"}},
+		"by-var": {doctor.Warn, []string{"BIOT_SERVICE_USER_SECRET_KEY_BY_VAR", "/proc/PID/environ", "LoadCredential=biot-service-secret.by-var"}},
+	}
+	seen := 0
+	for _, f := range r.Findings {
+		if f.Check != "service-secret" {
+			continue
+		}
+		seen++
+		w, ok := want[f.Detail["env"]]
+		if !ok {
+			t.Errorf("a finding for %q: %+v", f.Detail["env"], f)
+			continue
+		}
+		text := f.Message + " " + f.Fix
+		if f.Level != w.level {
+			t.Errorf("%s: level %s, want %s: %s", f.Detail["env"], f.Level, w.level, text)
+		}
+		for _, s := range w.says {
+			if !strings.Contains(text, s) {
+				t.Errorf("%s: doctor said %q, want it to say %q", f.Detail["env"], text, s)
+			}
+		}
+	}
+	if seen != 3 {
+		t.Errorf("%d service-secret findings, want 3", seen)
+	}
+	_, stdout, stderr := h.run("", "doctor")
+	for _, out := range []string{stdout, stderr} {
+		for _, s := range []string{filed, open, inVar} {
+			if strings.Contains(out, s) {
+				t.Errorf("doctor printed a secret key:\n%s", out)
+			}
+		}
+	}
+	if !strings.Contains(stdout, "service secret") {
+		t.Errorf("doctor's text report has no service secret line:\n%s", stdout)
+	}
+}

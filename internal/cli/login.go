@@ -25,12 +25,13 @@ func loginCmd() *command {
 		codeStdin     bool
 		url           string
 		phone         string
+		svc           serviceLogin
 	)
 	return &command{
 		name:    "login",
 		oneEnv:  true,
 		summary: "sign the running agent in to BioT",
-		usage:   "[-e NAME] [--url URL] [--username U] [--password-stdin | --code-stdin] | [--phone NUMBER [--code-stdin]]",
+		usage:   "[-e NAME] [--url URL] [--username U] [--password-stdin | --code-stdin] | [--phone NUMBER [--code-stdin]] | [--service-user-id ID --secret-stdin]",
 		help: `Signs the running agent in to an environment (-e NAME, else $BIOT_ENV,
 else the default). On a terminal it asks for what it needs: the username
 (unless --username), the password (not echoed) and, when BioT asks for one,
@@ -63,10 +64,17 @@ is never retried on its own: BioT locks an account after repeated failures.`,
 			fs.BoolVar(&codeStdin, "code-stdin", false, "read the SMS code of a pending sign-in from standard input")
 			fs.StringVar(&url, "url", "", "add the environment at this BioT `URL` first (its Rest API URL)")
 			fs.StringVar(&phone, "phone", "", "sign in with a code BioT sends by SMS to this `number` (E.164, such as +15550100123), for a user without a password")
+			svc.flags(fs)
 		},
 		run: func(ctx context.Context, e *env, _ *flag.FlagSet, args []string) error {
 			if len(args) > 0 {
 				return usagef("login takes no arguments (the password is never one: use --password-stdin)")
+			}
+			if svc.wanted() {
+				if phone != "" || username != "" || passwordStdin || codeStdin {
+					return usagef("--service-user-id and --secret-stdin sign in a service user: leave out --phone, --username, --password-stdin and --code-stdin")
+				}
+				return svc.run(ctx, e, url)
 			}
 			if passwordStdin && codeStdin {
 				return usagef("--password-stdin and --code-stdin do not go together")

@@ -199,6 +199,7 @@ func (p *program) run(ctx context.Context) error {
 		p.served.watch(gctx)
 		return nil
 	})
+	g.Go(func() error { p.served.hangups(gctx); return nil })
 	if p.fallback != nil {
 		g.Go(func() error {
 			watchKeyring(gctx, p.fallback, p.envs, p.log)

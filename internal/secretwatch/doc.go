@@ -8,6 +8,11 @@
 // It lives apart from package agent and its keyring store, which speak no
 // D-Bus themselves (docs/ARCHITECTURE.md). Watching is one match rule on a private bus
 // connection and a goroutine that waits for its signals: nothing is polled.
+// [Items] tells when an item of a Secret Service collection is created or
+// changed, so that a service user's secret key stored anew (by
+// `biot-agent login --secret-stdin`, secret-tool or Seahorse) is used at
+// once, not only at the next sign-in.
+//
 // Where there is no session bus (an ssh login, a server, macOS, Windows)
-// [Run] returns at once and the agent goes on as before.
+// [Run] and [Items] return at once and the agent goes on as before.
 package secretwatch
