@@ -4,8 +4,11 @@
 // with its verdicts, to -out.
 //
 //	go run ./bench/cmd/biot-bench-proxy [-smoke] [-out docs/PERFORMANCE-proxy.md] [-json FILE]
+//	go run ./bench/cmd/biot-bench-proxy -render FILE [-out ...]
 //
-// It builds the binaries as biot-bench does. Run it from the module.
+// It builds the binaries as biot-bench does. With -render it measures
+// nothing and writes the section again from figures -json wrote. Run it
+// from the module.
 package main
 
 import (
@@ -26,10 +29,17 @@ func main() {
 	out := flag.String("out", "docs/PERFORMANCE-proxy.md", "the markdown `file` to write")
 	js := flag.String("json", "", "also write the figures as JSON to this `file`")
 	smoke := flag.Bool("smoke", false, "a few seconds' run: a smoke test")
+	render := flag.String("render", "", "measure nothing: write the section again from the figures in this JSON `file`")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *out, *js, *smoke); err != nil {
+	var err error
+	if *render != "" {
+		err = rerender(*render, *out, *smoke)
+	} else {
+		err = run(ctx, *out, *js, *smoke)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "biot-bench-proxy:", err)
 		os.Exit(1)
 	}
@@ -66,6 +76,23 @@ func run(ctx context.Context, out, js string, smoke bool) error {
 			return err
 		}
 	}
+	return write(&res, out, smoke)
+}
+
+// rerender writes the section from figures measured before.
+func rerender(from, out string, smoke bool) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	var res bench.ProxyResult
+	if err := json.Unmarshal(b, &res); err != nil {
+		return fmt.Errorf("%s: %w", from, err)
+	}
+	return write(&res, out, smoke)
+}
+
+func write(res *bench.ProxyResult, out string, smoke bool) error {
 	var b strings.Builder
 	if err := res.WriteMarkdown(&b, smoke); err != nil {
 		return err
