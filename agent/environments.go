@@ -220,8 +220,9 @@ func (e *Environments) startLocked(n *environment) {
 	}()
 }
 
-// retire signs out an environment that is no longer configured and stops
-// its loop.
+// retire signs out an environment that is no longer configured (or whose
+// URL or identity changed), stops its loop, and closes the connections
+// its client kept warm to its BioT.
 func (e *Environments) retire(n *environment) {
 	ctx, cancel := context.WithTimeout(context.Background(), logoutTimeout)
 	defer cancel()
@@ -231,6 +232,7 @@ func (e *Environments) retire(n *environment) {
 	if n.stop != nil {
 		n.stop()
 	}
+	n.agent.cfg.Client.CloseIdleConnections()
 }
 
 // Get returns the agent of the environment named name or, for "", of the

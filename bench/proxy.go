@@ -29,6 +29,13 @@ type ProxyConfig struct {
 	// default 20, each Segment long (default 100 ms).
 	Rounds  int
 	Segment time.Duration
+	// ServerTime is how long the simulator takes over each kept call of
+	// the second table, as BioT does over a real request; default 20 ms.
+	// SlowRounds (default 10) stretches of SlowSegment (default 250 ms)
+	// of each way measure it.
+	ServerTime  time.Duration
+	SlowRounds  int
+	SlowSegment time.Duration
 }
 
 // ProxyRow is one way of calling BioT.
@@ -46,9 +53,15 @@ type ProxyResult struct {
 	// Kept are single requests on kept connections: through the proxy,
 	// and straight to BioT over TLS.
 	Kept []ProxyRow `json:"kept"`
-	// ScriptRatio and KeptRatio are proxied p50 ÷ direct p50.
+	// Slow are the kept calls again, with the simulator taking
+	// ServerTime over each, as BioT takes its time over a real request.
+	Slow        []ProxyRow    `json:"slow,omitempty"`
+	ServerTime  time.Duration `json:"serverTime,omitempty"`
+	SlowSegment time.Duration `json:"slowSegment,omitempty"`
+	// ScriptRatio, KeptRatio and SlowRatio are proxied p50 ÷ direct p50.
 	ScriptRatio float64 `json:"scriptRatio"`
 	KeptRatio   float64 `json:"keptRatio"`
+	SlowRatio   float64 `json:"slowRatio,omitempty"`
 	// Path is what every call asks BioT for, and AnswerBytes the size of
 	// its answer.
 	Path        string `json:"path"`
@@ -105,7 +118,16 @@ func ProxyBench(ctx context.Context, cfg ProxyConfig) (ProxyResult, error) {
 	if cfg.Segment <= 0 {
 		cfg.Segment = 100 * time.Millisecond
 	}
-	res := ProxyResult{Path: proxyPath, Date: time.Now(), Load: LoadAvg(), Segment: cfg.Segment}
+	if cfg.ServerTime <= 0 {
+		cfg.ServerTime = 20 * time.Millisecond
+	}
+	if cfg.SlowRounds <= 0 {
+		cfg.SlowRounds = 10
+	}
+	if cfg.SlowSegment <= 0 {
+		cfg.SlowSegment = 250 * time.Millisecond
+	}
+	res := ProxyResult{Path: proxyPath, Date: time.Now(), Load: LoadAvg(), Segment: cfg.Segment, ServerTime: cfg.ServerTime, SlowSegment: cfg.SlowSegment}
 	if _, err := exec.LookPath("curl"); err != nil {
 		return res, fmt.Errorf("curl (Debian package curl): %w", err)
 	}
@@ -114,7 +136,9 @@ func ProxyBench(ctx context.Context, cfg ProxyConfig) (ProxyResult, error) {
 		return res, err
 	}
 	defer removeAll(dir)
-	env, err := StartAgent(ctx, dir, AgentOptions{})
+	// SlowDelay is the server time of FaultSlow, set on the path for the
+	// second table only.
+	env, err := StartAgent(ctx, dir, AgentOptions{Sim: biotsim.Options{SlowDelay: cfg.ServerTime}})
 	if err != nil {
 		return res, err
 	}
@@ -132,26 +156,9 @@ func ProxyBench(ctx context.Context, cfg ProxyConfig) (ProxyResult, error) {
 	}
 	defer k.close()
 	res.AnswerBytes = k.n
-	times := [3][]time.Duration{}
-	for range cfg.Rounds {
-		for i, call := range []func(context.Context) error{k.proxied, k.floor, k.direct} {
-			// Each stretch on new connections, every hop of them: with one
-			// client at a time the latency has two modes, set per
-			// connection (see the socket benchmark), and many stretches
-			// sample both alike. The first call opens them, untimed.
-			k.closeIdle()
-			if err := call(ctx); err != nil {
-				return res, err
-			}
-			end := time.Now().Add(cfg.Segment)
-			for time.Now().Before(end) {
-				t0 := time.Now()
-				if err := call(ctx); err != nil {
-					return res, err
-				}
-				times[i] = append(times[i], time.Since(t0))
-			}
-		}
+	times, err := k.rounds(ctx, cfg.Rounds, cfg.Segment)
+	if err != nil {
+		return res, err
 	}
 	res.Kept = []ProxyRow{
 		{Name: ProxyKeptProxied, Summary: Summarize(times[0])},
@@ -159,6 +166,20 @@ func ProxyBench(ctx context.Context, cfg ProxyConfig) (ProxyResult, error) {
 		{Name: ProxyKeptDirect, Summary: Summarize(times[2])},
 	}
 	res.KeptRatio = ratio(float64(res.Kept[0].Summary.P50), float64(res.Kept[2].Summary.P50))
+
+	// The same, with BioT taking its time over each request.
+	env.Sim.SetFaultFor(biotsim.FaultSlow, proxyPath)
+	times, err = k.rounds(ctx, cfg.SlowRounds, cfg.SlowSegment)
+	env.Sim.SetFaultFor(biotsim.FaultNone, proxyPath)
+	if err != nil {
+		return res, err
+	}
+	res.Slow = []ProxyRow{
+		{Name: ProxyKeptProxied, Summary: Summarize(times[0])},
+		{Name: ProxyKeptFloor, Summary: Summarize(times[1])},
+		{Name: ProxyKeptDirect, Summary: Summarize(times[2])},
+	}
+	res.SlowRatio = ratio(float64(res.Slow[0].Summary.P50), float64(res.Slow[2].Summary.P50))
 
 	// The environment of both scripts: just what each needs.
 	cmdEnv := []string{"PATH=" + os.Getenv("PATH"), "LANG=C.UTF-8", "HOME=" + dir, "BIOT_AGENT_SOCK=" + env.Socket}
@@ -207,6 +228,33 @@ type keptCalls struct {
 	n                      int // the answer's size
 	transports             []*http.Transport
 	close                  func()
+}
+
+// rounds times the three ways in turn, rounds times, each for a stretch
+// of segment on new connections.
+func (k *keptCalls) rounds(ctx context.Context, rounds int, segment time.Duration) ([3][]time.Duration, error) {
+	times := [3][]time.Duration{}
+	for range rounds {
+		for i, call := range []func(context.Context) error{k.proxied, k.floor, k.direct} {
+			// Each stretch on new connections, every hop of them: with one
+			// client at a time the latency has two modes, set per
+			// connection (see the socket benchmark), and many stretches
+			// sample both alike. The first call opens them, untimed.
+			k.closeIdle()
+			if err := call(ctx); err != nil {
+				return times, err
+			}
+			end := time.Now().Add(segment)
+			for time.Now().Before(end) {
+				t0 := time.Now()
+				if err := call(ctx); err != nil {
+					return times, err
+				}
+				times[i] = append(times[i], time.Since(t0))
+			}
+		}
+	}
+	return times, nil
 }
 
 // closeIdle closes every kept connection, the agent's to BioT included.

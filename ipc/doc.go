@@ -85,7 +85,9 @@
 // up to 8 MiB is read whole first, see below; a larger one streams). The
 // answer streams back: BioT's status, headers and body as they come, an
 // event stream event by event, a download without being held in memory, a
-// redirect untouched (never followed). An exchange ends when no byte has
+// redirect untouched (never followed). A WebSocket upgrade passes
+// through, bytes both ways; any other Upgrade offer (h2c) is dropped and
+// the request goes as an ordinary one. An exchange ends when no byte has
 // moved either way for 10 minutes, and when the agent stops.
 //
 // The agent sets Authorization itself (the caller's own is dropped), drops
@@ -98,7 +100,10 @@
 // so the caller sees the second answer. Every request refused together
 // shares one refresh. It does so only for a body of up to 8 MiB, which it
 // keeps to send again; a larger body streams through once, and its 401
-// comes back with "Biot-Agent-Retry: no (body over 8 MiB)". A token
+// comes back with "Biot-Agent-Retry: no (body over 8 MiB)". The agent
+// keeps at most 64 MiB of bodies at once, across every request: a body
+// that does not fit streams the same way, and its 401 says so in
+// Biot-Agent-Retry. A token
 // renewed moments ago (10 s) is not renewed again: its 401 comes back with
 // a Biot-Agent-Retry saying so. Any other answer, 403 (ACCESS_DENIED or a
 // firewall's page) and 5xx included, comes back as BioT sent it, with no

@@ -1,11 +1,13 @@
 package ipc
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -47,6 +49,8 @@ type Loopback struct {
 	host   string // 127.0.0.1:PORT, the only Host accepted
 	key    string
 	proxy  *httputil.ReverseProxy
+	closed context.Context // ends with Close, and every upgraded exchange with it
+	close  context.CancelFunc
 }
 
 // ListenLoopback opens a Loopback on a free port of 127.0.0.1 that sends
@@ -71,9 +75,10 @@ func ListenLoopback(c *Client, logger *slog.Logger) (*Loopback, error) {
 		key:    base64.RawURLEncoding.EncodeToString(raw[:]),
 	}
 	l.ln = &peerListener{Listener: ln, uid: os.Geteuid(), log: logger}
+	l.closed, l.close = context.WithCancel(context.Background())
 	l.proxy = &httputil.ReverseProxy{
 		Rewrite:       l.rewrite,
-		Transport:     c.httpClient().Transport,
+		Transport:     &loopbackTransport{base: c.httpClient().Transport, closed: l.closed},
 		FlushInterval: -1,
 		BufferPool:    copyBuffers,
 		ErrorLog:      slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
@@ -100,9 +105,32 @@ func (l *Loopback) Addr() string { return l.host }
 // Serve answers requests until Close; it then returns http.ErrServerClosed.
 func (l *Loopback) Serve() error { return l.srv.Serve(l.ln) }
 
-// Close stops the listener and cuts every connection at once: the
-// Loopback lives exactly as long as whoever closes it wants.
-func (l *Loopback) Close() error { return l.srv.Close() }
+// Close stops the listener and cuts every connection at once, upgraded
+// ones (WebSocket) included: the Loopback lives exactly as long as whoever
+// closes it wants.
+func (l *Loopback) Close() error {
+	l.close()
+	return l.srv.Close()
+}
+
+// loopbackTransport sends requests on to the agent. An exchange that
+// switched protocols (a WebSocket) is out of the server's hands once its
+// connection is hijacked, so Close would not reach it: its connection to
+// the agent closes with the Loopback instead, which ends it.
+type loopbackTransport struct {
+	base   http.RoundTripper
+	closed context.Context
+}
+
+func (t *loopbackTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err == nil && resp.StatusCode == http.StatusSwitchingProtocols {
+		if rwc, ok := resp.Body.(io.ReadWriteCloser); ok {
+			resp.Body = watchUpgraded(rwc, t.closed, 0) // the agent bounds its idle time
+		}
+	}
+	return resp, err
+}
 
 func (l *Loopback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -37,6 +38,11 @@ const (
 	// send the request again after a renewal. Larger ones stream through
 	// as they come, once.
 	maxRetryBody = 8 << 20
+	// maxKeptBodies bounds the bytes of request bodies the proxy keeps at
+	// once, across every request of the process: a crowd of large bodies
+	// would otherwise hold maxRetryBody each. A body that does not fit
+	// streams through once, as a larger one does.
+	maxKeptBodies = 64 << 20
 	// proxyIdle ends a proxied exchange in which no byte moved either way
 	// for this long. While bytes move, the connection's deadlines keep
 	// moving with them: a download or an event stream lasts as long as it
@@ -70,10 +76,16 @@ func proxyPath(path string) (env, rest string, ok bool) {
 func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request, pathEnv string) {
 	// The route was found on the decoded path; what goes to BioT is the
 	// path as the caller escaped it, byte for byte.
-	env, rest, ok := proxyPath(r.URL.EscapedPath())
+	esc := r.URL.EscapedPath()
+	env, rest, ok := proxyPath(esc)
 	if !ok || env != pathEnv {
 		s.writeProxyError(w, r, badRequest("the agent's part of a proxy path (/v1/proxy/, /v1/environments/NAME/proxy/) must not be escaped"))
 		return
+	}
+	// BioT's path is rest with its slash: the end of esc, not a new string.
+	restSlash := "/"
+	if rest != "" {
+		restSlash = esc[len(esc)-len(rest)-1:]
 	}
 	// The query is BioT's: only the path and the Biot-Env header name the
 	// environment here.
@@ -95,12 +107,15 @@ func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request, pathEnv str
 			"the environment %s is read-only: a %s is not sent to BioT (only GET, HEAD and OPTIONS are)", sess.Status().Env, r.Method)})
 		return
 	}
-	target, err := s.proxyURL(up.BaseURL, rest, r.URL.RawQuery)
-	if err != nil {
+	// Everything the exchange needs, in one allocation.
+	x := &exchange{}
+	f, fw, in := &x.f, &x.fw, &x.in
+	if err := s.proxyURL(&f.target, up.BaseURL, restSlash, r.URL.RawQuery); err != nil {
 		s.writeProxyError(w, r, err)
 		return
 	}
-	fw := &flowWriter{ResponseWriter: w, rc: http.NewResponseController(w)}
+	idle := s.idle()
+	*fw = flowWriter{ResponseWriter: w, rc: http.NewResponseController(w), idle: idle}
 	fw.touch() // lifts ReadTimeout: the body streams, under proxyIdle
 	// Shutdown ends a stream in flight: its deadlines pass, and with them
 	// the request's context.
@@ -113,25 +128,45 @@ func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request, pathEnv str
 			return
 		}
 	}
-	f := &forwarder{sess: sess, base: up.Transport, tok: tok.Token, auth: s.bearer(tok.Token)}
+	f.sess, f.base, f.stop, f.idle = sess, up.Transport, s.stopCtx, idle
+	f.setToken(tok.Token, s.bearer(tok.Token))
 	if f.base == nil {
 		f.base = http.DefaultTransport
 	}
-	in := &flowBody{ReadCloser: r.Body, fw: fw}
+	if up := r.Header.Get("Upgrade"); up != "" && !strings.EqualFold(up, "websocket") {
+		// Only a WebSocket passes through (over HTTP/1.1 to BioT, whatever
+		// it offers): any other offer (h2c from curl --http2, say) is
+		// dropped, and the request goes as a server that ignores the offer
+		// answers it.
+		f.dropUpgrade = true
+	}
+	*in = flowBody{ReadCloser: r.Body, fw: fw}
+	defer f.release()
 	if err := f.readBody(in, r.ContentLength); err != nil {
 		s.writeProxyError(w, r, badRequest("the request's body could not be read: "+err.Error()))
 		return
 	}
-	rp := &httputil.ReverseProxy{
-		Rewrite:       func(pr *httputil.ProxyRequest) { f.rewrite(pr, target, in) },
+	x.rp = httputil.ReverseProxy{
+		Rewrite:       x.rewrite,
 		Transport:     f,
 		FlushInterval: -1, // every write goes out at once: event streams, and downloads never held whole
 		BufferPool:    copyBuffers,
 		ErrorLog:      s.proxyLog,
 		ErrorHandler:  s.proxyFailed,
 	}
-	rp.ServeHTTP(fw, r)
+	x.rp.ServeHTTP(fw, r)
 }
+
+// exchange is one proxied request: its reverse proxy, the forwarder that
+// is its transport, and the caller's side of it.
+type exchange struct {
+	rp httputil.ReverseProxy
+	f  forwarder
+	fw flowWriter
+	in flowBody
+}
+
+func (x *exchange) rewrite(pr *httputil.ProxyRequest) { x.f.rewrite(pr, &x.in) }
 
 // readMethod reports whether a read-only environment lets method through.
 func readMethod(method string) bool {
@@ -142,9 +177,10 @@ func readMethod(method string) bool {
 	return false
 }
 
-// proxyURL is the URL a proxied request goes to: BioT's base URL, then
-// rest (escaped as the caller sent it) and the caller's query, as sent.
-func (s *Server) proxyURL(base, rest, rawQuery string) (*url.URL, error) {
+// proxyURL sets dst to the URL a proxied request goes to: BioT's base
+// URL, then restSlash (the rest of the path with its leading slash,
+// escaped as the caller sent it) and the caller's query, as sent.
+func (s *Server) proxyURL(dst *url.URL, base, restSlash, rawQuery string) error {
 	// An environment's URL is parsed once, not on every request.
 	var parsed *url.URL
 	if v, ok := s.baseURLs.Load(base); ok {
@@ -152,32 +188,36 @@ func (s *Server) proxyURL(base, rest, rawQuery string) (*url.URL, error) {
 	} else {
 		u, err := url.Parse(base)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return nil, fmt.Errorf("proxy: the environment's BioT URL %q is not one", base)
+			return fmt.Errorf("proxy: the environment's BioT URL %q is not one", base)
 		}
 		s.baseURLs.Store(base, u)
 		parsed = u
 	}
-	return joinURL(parsed, rest, rawQuery)
+	return joinURL(dst, parsed, restSlash, rawQuery)
 }
 
-// joinURL is base, then rest (escaped as sent) and rawQuery. base is not
-// changed.
-func joinURL(base *url.URL, rest, rawQuery string) (*url.URL, error) {
-	u := *base
-	restPath, err := url.PathUnescape(rest)
+// joinURL sets dst to base, then restSlash (escaped as sent, with its
+// leading slash) and rawQuery. base is not changed. For a base URL without
+// a path, as BioT's are, it makes no new string unless restSlash is
+// escaped.
+func joinURL(dst, base *url.URL, restSlash, rawQuery string) error {
+	restPath, err := url.PathUnescape(restSlash)
 	if err != nil {
-		return nil, badRequest("the path is not validly escaped")
+		return badRequest("the path is not validly escaped")
 	}
 	for seg := range strings.SplitSeq(restPath, "/") {
 		if seg == "." || seg == ".." {
-			return nil, badRequest("the path must not hold . or .. segments")
+			return badRequest("the path must not hold . or .. segments")
 		}
 	}
-	esc := u.EscapedPath()
-	u.Path += "/" + restPath
-	u.RawPath = esc + "/" + rest
-	u.RawQuery = rawQuery
-	return &u, nil
+	*dst = *base
+	if base.Path == "" {
+		dst.Path, dst.RawPath = restPath, restSlash
+	} else {
+		dst.Path, dst.RawPath = base.Path+restPath, base.EscapedPath()+restSlash
+	}
+	dst.RawQuery = rawQuery
+	return nil
 }
 
 // bearer is the Authorization header of tok, made once per token: a
@@ -233,41 +273,133 @@ func (s *Server) proxyFailed(w http.ResponseWriter, r *http.Request, err error) 
 // forwarder sends one proxied request to BioT with the session's token
 // and, when BioT refuses the token, once more with its renewal.
 type forwarder struct {
-	sess Session
-	base http.RoundTripper
-	tok  string
-	auth string // "Bearer " + tok
+	sess     Session
+	base     http.RoundTripper
+	target   url.URL // where the request goes
+	tok      string
+	auth     string    // "Bearer " + tok
+	authVals [1]string // auth, as the value of a header
 	// body is the request's body when it was kept whole (buffered):
 	// only then can the request be sent again.
 	body     []byte
 	buffered bool
-	prefix   []byte // a body too large to keep: what was read of it
+	prefix   []byte // a body not kept: what was read of it
+	why      string // why a body was not kept, for RetryHeader
+	held     int64  // bytes of keptBodies this request holds
+
+	dropUpgrade bool            // the caller offered an upgrade other than WebSocket
+	stop        context.Context // ends with the server: an upgraded exchange ends with it
+	idle        time.Duration   // an upgraded exchange idle this long ends
 }
 
-// readBody keeps a body of up to maxRetryBody bytes; of a larger one it
-// keeps only what it read to find out.
+// readBody keeps a body of up to maxRetryBody bytes, when the process's
+// budget for kept bodies (keptBodies) has room for it; of a larger one, or
+// one that does not fit, it keeps only what it read to find out. What it
+// keeps stays counted until release.
 func (f *forwarder) readBody(body io.Reader, length int64) error {
-	if length > maxRetryBody {
-		return nil
-	}
-	if length == 0 {
+	switch {
+	case length == 0:
 		f.buffered = true
 		return nil
-	}
-	var buf bytes.Buffer
-	if length > 0 {
-		buf.Grow(int(length))
-	}
-	n, err := buf.ReadFrom(io.LimitReader(body, maxRetryBody+1))
-	if err != nil {
-		return err
-	}
-	if n > maxRetryBody {
-		f.prefix = buf.Bytes()
+	case length > maxRetryBody:
+		f.why = whyTooLarge
+		return nil
+	case length > 0:
+		if !f.hold(length) {
+			f.why = whyBudget
+			return nil
+		}
+		buf := make([]byte, length)
+		if _, err := io.ReadFull(body, buf); err != nil {
+			return err
+		}
+		f.body, f.buffered = buf, true
 		return nil
 	}
-	f.body, f.buffered = buf.Bytes(), true
-	return nil
+	// No length given (chunked): the buffer grows as the body comes, each
+	// step counted before it is made.
+	var buf []byte
+	for {
+		if len(buf) > maxRetryBody {
+			f.prefix, f.why = buf, whyTooLarge
+			return nil
+		}
+		if len(buf) == cap(buf) {
+			next := min(max(2*cap(buf), 64<<10), maxRetryBody+1)
+			if !f.hold(int64(next - cap(buf))) {
+				f.prefix, f.why = buf, whyBudget
+				return nil
+			}
+			grown := make([]byte, len(buf), next)
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			f.body, f.buffered = buf, true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// Why a 401 was not sent again, in RetryHeader.
+const (
+	whyTooLarge = "no (body over 8 MiB)"
+	whyBudget   = "no (body streamed: the agent was keeping 64 MiB of other requests' bodies)"
+)
+
+// hold counts n more bytes of this request's body against keptBodies;
+// false when they do not fit.
+func (f *forwarder) hold(n int64) bool {
+	if !keptBodies.take(n) {
+		return false
+	}
+	f.held += n
+	return true
+}
+
+// release gives back what the request's body held of keptBodies, once
+// the request has ended.
+func (f *forwarder) release() {
+	keptBodies.give(f.held)
+	f.held = 0
+}
+
+// keptBodies is the process's budget for the request bodies the proxy
+// keeps.
+var keptBodies = &bodyBudget{max: maxKeptBodies}
+
+// bodyBudget counts bytes held against a maximum.
+type bodyBudget struct {
+	max  int64
+	used atomic.Int64
+}
+
+// take counts n more bytes, unless that would go over the maximum.
+func (b *bodyBudget) take(n int64) bool {
+	for {
+		used := b.used.Load()
+		if used+n > b.max {
+			return false
+		}
+		if b.used.CompareAndSwap(used, used+n) {
+			return true
+		}
+	}
+}
+
+// give hands back n bytes.
+func (b *bodyBudget) give(n int64) { b.used.Add(-n) }
+
+// setToken makes tok, whose Authorization header is auth, the token the
+// request is sent with.
+func (f *forwarder) setToken(tok, auth string) {
+	f.tok, f.auth = tok, auth
+	f.authVals[0] = auth
 }
 
 // rewrite makes the request BioT gets: the target URL, the agent's token
@@ -275,15 +407,20 @@ func (f *forwarder) readBody(body io.Reader, length int64) error {
 // httputil.ReverseProxy has dropped the hop-by-hop headers and the
 // caller's X-Forwarded-* and Forwarded, and adds none of its own under
 // Rewrite.
-func (f *forwarder) rewrite(pr *httputil.ProxyRequest, target *url.URL, in *flowBody) {
+func (f *forwarder) rewrite(pr *httputil.ProxyRequest, in *flowBody) {
 	out := pr.Out
-	u := *target
-	out.URL = &u
+	*out.URL = f.target // out.URL is the request's own copy
 	out.Host = ""
 	h := out.Header
 	h.Del("Cookie")
 	h.Del(EnvHeader)
-	h.Set("Authorization", f.auth)
+	// What Set would make, without a new slice per request: nothing
+	// changes a header's values in place.
+	h["Authorization"] = f.authVals[:]
+	if f.dropUpgrade {
+		h.Del("Upgrade")
+		h.Del("Connection")
+	}
 	switch {
 	case f.buffered:
 		out.Body, out.GetBody = f.newBody()
@@ -319,10 +456,10 @@ func (f *forwarder) newBody() (io.ReadCloser, func() (io.ReadCloser, error)) {
 func (f *forwarder) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := f.base.RoundTrip(req)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
-		return resp, err
+		return f.watch(resp), err
 	}
 	if !f.buffered {
-		resp.Header.Set(RetryHeader, "no (body over 8 MiB)")
+		resp.Header.Set(RetryHeader, f.why)
 		return resp, nil
 	}
 	tok, err := f.sess.Renew(req.Context(), f.tok)
@@ -335,11 +472,102 @@ func (f *forwarder) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	discard(resp)
-	f.tok, f.auth = tok.Token, "Bearer "+tok.Token
+	f.setToken(tok.Token, "Bearer "+tok.Token)
 	again := req.Clone(req.Context())
 	again.Header.Set("Authorization", f.auth)
 	again.Body, again.GetBody = f.newBody()
-	return f.base.RoundTrip(again)
+	resp, err = f.base.RoundTrip(again)
+	return f.watch(resp), err
+}
+
+// watch bounds an exchange that switched protocols (a WebSocket): once
+// httputil.ReverseProxy has hijacked the caller's connection, no server
+// deadline or timeout applies to it any more, so the connection to BioT
+// ends it instead, when no byte has moved either way for f.idle and when
+// the server stops. Other answers pass as they are.
+func (f *forwarder) watch(resp *http.Response) *http.Response {
+	if resp == nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		return resp
+	}
+	if rwc, ok := resp.Body.(io.ReadWriteCloser); ok {
+		resp.Body = watchUpgraded(rwc, f.stop, f.idle)
+	}
+	return resp
+}
+
+// upgraded is the connection to BioT of an exchange that switched
+// protocols. httputil.ReverseProxy copies every byte of the exchange,
+// both ways, through it, and ends the exchange when it fails or closes.
+type upgraded struct {
+	io.ReadWriteCloser
+	idle time.Duration
+	last atomic.Int64 // when a byte last moved, in Unix nanoseconds
+
+	mu     sync.Mutex
+	timer  *time.Timer // nil: no idle bound
+	unhook func() bool // ends the watch of the server's stop
+	closed bool
+}
+
+// watchUpgraded closes rwc when stop ends and, for idle > 0, once no byte
+// has moved through it for idle.
+func watchUpgraded(rwc io.ReadWriteCloser, stop context.Context, idle time.Duration) *upgraded {
+	u := &upgraded{ReadWriteCloser: rwc, idle: idle}
+	u.last.Store(time.Now().UnixNano())
+	u.mu.Lock() // the timer and the hook may fire before they are stored
+	defer u.mu.Unlock()
+	if idle > 0 {
+		u.timer = time.AfterFunc(idle, u.checkIdle)
+	}
+	u.unhook = context.AfterFunc(stop, func() { _ = u.Close() })
+	return u
+}
+
+// checkIdle closes u when no byte moved for u.idle, else looks again when
+// that may be so.
+func (u *upgraded) checkIdle() {
+	u.mu.Lock()
+	since := time.Since(time.Unix(0, u.last.Load()))
+	if since < u.idle && !u.closed {
+		u.timer.Reset(u.idle - since)
+		u.mu.Unlock()
+		return
+	}
+	u.mu.Unlock()
+	_ = u.Close()
+}
+
+func (u *upgraded) Read(p []byte) (int, error) {
+	n, err := u.ReadWriteCloser.Read(p)
+	if n > 0 {
+		u.last.Store(time.Now().UnixNano())
+	}
+	return n, err
+}
+
+func (u *upgraded) Write(p []byte) (int, error) {
+	n, err := u.ReadWriteCloser.Write(p)
+	if n > 0 {
+		u.last.Store(time.Now().UnixNano())
+	}
+	return n, err
+}
+
+// Close closes the connection to BioT, once.
+func (u *upgraded) Close() error {
+	u.mu.Lock()
+	if u.closed {
+		u.mu.Unlock()
+		return net.ErrClosed
+	}
+	u.closed = true
+	if u.timer != nil {
+		u.timer.Stop()
+	}
+	unhook := u.unhook
+	u.mu.Unlock()
+	unhook()
+	return u.ReadWriteCloser.Close()
 }
 
 // discard reads a little of an answer nobody will see, so its connection
@@ -356,13 +584,14 @@ func discard(resp *http.Response) {
 type flowWriter struct {
 	http.ResponseWriter
 	rc   *http.ResponseController
-	next atomic.Int64 // when the deadlines move next, in Unix nanoseconds
+	idle time.Duration // see proxyIdle
+	next atomic.Int64  // when the deadlines move next, in Unix nanoseconds
 
 	mu      sync.Mutex // one move of the deadlines at a time
 	expired bool
 }
 
-// touch moves the deadlines to proxyIdle from now, at most every quarter
+// touch moves the deadlines to fw.idle from now, at most every quarter
 // of it: setting a deadline resets a timer, not worth paying on every
 // write.
 func (fw *flowWriter) touch() {
@@ -370,12 +599,12 @@ func (fw *flowWriter) touch() {
 	if now.UnixNano() < fw.next.Load() {
 		return
 	}
-	fw.next.Store(now.Add(proxyIdle / 4).UnixNano())
+	fw.next.Store(now.Add(fw.idle / 4).UnixNano())
 	fw.mu.Lock()
 	defer fw.mu.Unlock()
 	if !fw.expired {
-		_ = fw.rc.SetReadDeadline(now.Add(proxyIdle))
-		_ = fw.rc.SetWriteDeadline(now.Add(proxyIdle))
+		_ = fw.rc.SetReadDeadline(now.Add(fw.idle))
+		_ = fw.rc.SetWriteDeadline(now.Add(fw.idle))
 	}
 }
 

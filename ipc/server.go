@@ -42,6 +42,7 @@ type Server struct {
 
 	heartbeat   time.Duration // between event-stream comments; tests shorten it
 	readTimeout time.Duration // 0 means readTimeout; tests shorten it
+	proxyIdle   time.Duration // 0 means proxyIdle; tests shorten it
 
 	initOnce  sync.Once
 	hs        *http.Server
@@ -96,6 +97,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.stop()
 	})
 	return s.hs.Shutdown(ctx)
+}
+
+// idle is how long a proxied exchange may move no byte (see proxyIdle).
+func (s *Server) idle() time.Duration {
+	if s.proxyIdle > 0 {
+		return s.proxyIdle
+	}
+	return proxyIdle
 }
 
 func (s *Server) log() *slog.Logger {

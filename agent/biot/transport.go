@@ -112,6 +112,20 @@ func (c *Client) Forwarder() http.RoundTripper {
 	return c.fwd
 }
 
+// CloseIdleConnections closes the connections the client keeps warm, its
+// own and its Forwarder's, that are not in use: for a client about to be
+// dropped (its environment removed, or its URL changed), so they do not
+// stay open to that BioT until they idle out. A connection in use is kept
+// until its request ends. Its *http.Client's, when given to New and
+// shared with other clients, closes theirs too: they open new ones when
+// next needed.
+func (c *Client) CloseIdleConnections() {
+	c.hc.CloseIdleConnections()
+	if fwd, ok := c.Forwarder().(interface{ CloseIdleConnections() }); ok {
+		fwd.CloseIdleConnections()
+	}
+}
+
 // refuseRedirect is the CheckRedirect of every Client's *http.Client: it
 // stops at the redirect and says where it pointed.
 func refuseRedirect(req *http.Request, _ []*http.Request) error {

@@ -176,7 +176,7 @@ func runOne(ctx context.Context, name string, smoke bool, res *bench.Results) er
 	case "proxy":
 		cfg := bench.ProxyConfig{Bin: res.Build}
 		if smoke {
-			cfg = bench.ProxyConfig{Bin: res.Build, Runs: 5, Rounds: 1, Segment: 50 * time.Millisecond}
+			cfg = bench.ProxyConfig{Bin: res.Build, Runs: 5, Rounds: 1, Segment: 50 * time.Millisecond, SlowRounds: 1, SlowSegment: 100 * time.Millisecond}
 		}
 		var r bench.ProxyResult
 		r, err = bench.ProxyBench(ctx, cfg)

@@ -1,0 +1,105 @@
+// Command biot-bench-proxy runs issue 13's benchmark of the API proxy
+// alone (bench.ProxyBench: a script's call, and kept-connection calls with
+// and without a BioT server time) and writes its section of the report,
+// with its verdicts, to -out.
+//
+//	go run ./bench/cmd/biot-bench-proxy [-smoke] [-out docs/PERFORMANCE-proxy.md] [-json FILE]
+//	go run ./bench/cmd/biot-bench-proxy -render FILE [-out ...]
+//
+// It builds the binaries as biot-bench does. With -render it measures
+// nothing and writes the section again from figures -json wrote. Run it
+// from the module.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"biot-agent/bench"
+)
+
+func main() {
+	out := flag.String("out", "docs/PERFORMANCE-proxy.md", "the markdown `file` to write")
+	js := flag.String("json", "", "also write the figures as JSON to this `file`")
+	smoke := flag.Bool("smoke", false, "a few seconds' run: a smoke test")
+	render := flag.String("render", "", "measure nothing: write the section again from the figures in this JSON `file`")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	if *render != "" {
+		err = rerender(*render, *out, *smoke)
+	} else {
+		err = run(ctx, *out, *js, *smoke)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "biot-bench-proxy:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, out, js string, smoke bool) error {
+	root, err := bench.ModuleRoot(ctx)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "biot-bench-bin-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin, err := bench.Build(ctx, root, dir)
+	if err != nil {
+		return err
+	}
+	cfg := bench.ProxyConfig{Bin: bin}
+	if smoke { // as biot-bench -smoke runs it
+		cfg = bench.ProxyConfig{Bin: bin, Runs: 5, Rounds: 1, Segment: 50 * time.Millisecond, SlowRounds: 1, SlowSegment: 100 * time.Millisecond}
+	}
+	res, err := bench.ProxyBench(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if js != "" {
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(js, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	return write(&res, out, smoke)
+}
+
+// rerender writes the section from figures measured before.
+func rerender(from, out string, smoke bool) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	var res bench.ProxyResult
+	if err := json.Unmarshal(b, &res); err != nil {
+		return fmt.Errorf("%s: %w", from, err)
+	}
+	return write(&res, out, smoke)
+}
+
+func write(res *bench.ProxyResult, out string, smoke bool) error {
+	var b strings.Builder
+	if err := res.WriteMarkdown(&b, smoke); err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprint(os.Stderr, b.String())
+	return nil
+}
