@@ -77,6 +77,13 @@ func runAgent(ctx context.Context, e *env, o runOptions) error {
 	// anything could start a child.
 	o.secrets = takeSecretSources()
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if o.secrets.fromVar != "" {
+		// Gone from the environment Go hands on; now from the one the
+		// system shows too (/proc/PID/environ, ps e).
+		if err := scrubInitialEnv(secretVar); err != nil {
+			log.Warn("the secret key stays readable in this process's initial environment (/proc/self/environ, to this user and root); prefer LoadCredential= or secret_file", "variable", secretVar, "err", err)
+		}
+	}
 	p, err := build(ctx, log, o)
 	if err != nil {
 		return err
