@@ -306,6 +306,8 @@ func TestServerUnitsCommandServesAToken(t *testing.T) {
 type userManager struct {
 	env  []string // what systemctl and systemd-run need to reach it
 	args []string // "--user", or none for the system manager
+	// runtime is the root of its units' runtime folders: %t.
+	runtime string
 }
 
 // systemctl runs systemctl against the manager.
@@ -314,6 +316,28 @@ func (m userManager) systemctl(ctx context.Context, args ...string) (string, err
 	cmd.Env = append(os.Environ(), m.env...)
 	out, err := cmd.CombinedOutput()
 	return strings.TrimSpace(string(out)), err
+}
+
+// canApply runs /bin/true under the manager with the unit setting prop:
+// some sandboxing needs what a container may not allow (exit status 226,
+// NAMESPACE, for ProtectHome= where /home cannot be remounted). As a
+// oneshot unit, so that systemd-run returns once /bin/true has run; and
+// without --wait, which needs a bus: a user manager of the test's own may
+// have none, and systemd-run talks to it on its private socket.
+func (m userManager) canApply(ctx context.Context, prop string) error {
+	unit := fmt.Sprintf("biot-agent-probe-%d-%d.service", os.Getpid(), time.Now().UnixNano())
+	args := append(append([]string(nil), m.args...), "--quiet", "--unit="+unit,
+		"-p", "Type=oneshot", "-p", "RemainAfterExit=yes", "-p", prop, "/bin/true")
+	cmd := exec.CommandContext(ctx, "systemd-run", args...)
+	cmd.Env = append(os.Environ(), m.env...)
+	out, runErr := cmd.CombinedOutput()
+	state, _ := m.systemctl(ctx, "show", "--property=ActiveState,SubState,ExecMainStatus", unit)
+	_, _ = m.systemctl(ctx, "stop", unit)
+	_, _ = m.systemctl(ctx, "reset-failed", unit)
+	if runErr != nil || !strings.Contains(state, "SubState=exited") || !strings.Contains(state, "ExecMainStatus=0") {
+		return fmt.Errorf("/bin/true under it: %s; systemd-run: %v %s", strings.ReplaceAll(state, "\n", ", "), runErr, strings.TrimSpace(string(out)))
+	}
+	return nil
 }
 
 // findManager answers a running systemd manager to start a unit in: the
@@ -333,12 +357,12 @@ func findManager(t *testing.T) userManager {
 		state, _ := m.systemctl(ctx, "is-system-running")
 		return state, state == "running" || state == "degraded"
 	}
-	user := userManager{args: []string{"--user"}}
+	user := userManager{args: []string{"--user"}, runtime: os.Getenv("XDG_RUNTIME_DIR")}
 	userState, ok := running(user)
-	if ok {
+	if ok && user.runtime != "" {
 		return user
 	}
-	system := userManager{}
+	system := userManager{runtime: "/run"}
 	systemState, ok := running(system)
 	if ok && os.Getuid() == 0 {
 		return system
@@ -417,7 +441,7 @@ exec "$1" --user
 			t.Errorf("the test's systemd user manager ignored SIGTERM for 30s and was killed")
 		}
 	})
-	m := userManager{env: []string{"XDG_RUNTIME_DIR=" + rt}, args: []string{"--user"}}
+	m := userManager{env: []string{"XDG_RUNTIME_DIR=" + rt}, args: []string{"--user"}, runtime: rt}
 	deadline := time.NewTimer(20 * time.Second)
 	defer deadline.Stop()
 	tick := time.NewTicker(pollEvery)
@@ -441,12 +465,25 @@ exec "$1" --user
 	}
 }
 
+// notCarried are the unit's [Service] settings the smoke test does not
+// hand to systemd-run as they are: it gives its own command, credential
+// file, environment and log; the user the unit names does not exist here;
+// the config folder is the test's; a private /tmp would hide the test's
+// folders from the agent; and a test unit is not restarted.
+var notCarried = map[string]bool{
+	"Type": true, "ExecStart": true, "LoadCredential": true, "Environment": true, "User": true,
+	"ConfigurationDirectory": true, "PrivateTmp": true,
+	"Restart": true, "RestartSec": true, "RestartPreventExitStatus": true,
+}
+
 // TestServerUnitUnderSystemdRun is the smoke test of the real thing: the
-// agent started by a systemd manager with systemd-run, its secret key as a
-// LoadCredential= credential and the unit's own Environment= lines; a job
-// gets the service user's token through the socket; the unit stops
-// cleanly. Where no manager runs it starts a user manager of its own
-// (see startUserManager), and skips, saying why, where it cannot.
+// agent started by a systemd manager with systemd-run, with the unit's
+// settings (its hardening and runtime folder among them, where the manager
+// is root's and can apply them), its secret key as a LoadCredential=
+// credential and the unit's own Environment= lines; a job gets the service
+// user's token through the socket; the unit stops cleanly. Where no
+// manager runs it starts a user manager of its own (see
+// startUserManager), and skips, saying why, where it cannot.
 func TestServerUnitUnderSystemdRun(t *testing.T) {
 	t.Parallel()
 	const (
@@ -456,17 +493,42 @@ func TestServerUnitUnderSystemdRun(t *testing.T) {
 	m := findManager(t)
 	w, secretFile := serviceWorld(t, id, secret)
 	u := readUnit(t, serverUnit)
-	roots := unitRoots{config: w.config, runtime: w.runtime}
+	roots := unitRoots{config: w.config, runtime: m.runtime}
 
 	unit := fmt.Sprintf("biot-agent-test-%d-%d.service", os.Getpid(), time.Now().UnixNano())
 	logFile := filepath.Join(w.dir, "unit.log")
 	args := append([]string(nil), m.args...)
-	args = append(args, "--unit="+unit, "--collect",
+	args = append(args, "--unit="+unit,
 		"-p", "LoadCredential="+credentialNameOf(t, u)+":"+secretFile,
-		"-p", "StandardOutput=file:"+logFile, "-p", "StandardError=file:"+logFile,
-		"-p", "LimitCORE=0", "-p", "UMask=0077")
+		"-p", "StandardOutput=file:"+logFile, "-p", "StandardError=file:"+logFile)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var carried, cannot []string
+	for _, st := range u["Service"] {
+		if notCarried[st.key] || (os.Getuid() != 0 && st.key != "RuntimeDirectory" && st.key != "RuntimeDirectoryMode") {
+			continue
+		}
+		prop := st.key + "=" + roots.expand(t, st.value)
+		if err := m.canApply(ctx, prop); err != nil {
+			cannot = append(cannot, prop+" ("+err.Error()+")")
+			continue
+		}
+		args = append(args, "-p", prop)
+		carried = append(carried, st.key)
+	}
+	t.Logf("the unit's settings given to systemd-run: %s", strings.Join(carried, " "))
+	if len(cannot) > 0 {
+		t.Logf("left out, since this machine's systemd cannot apply them even to /bin/true: %s", strings.Join(cannot, "; "))
+	}
+	var sock string
 	for _, kv := range u.environment(t, roots) {
 		args = append(args, "--setenv="+kv)
+		if v, ok := strings.CutPrefix(kv, "BIOT_AGENT_SOCK="); ok {
+			sock = v
+		}
+	}
+	if want := filepath.Join(m.runtime, u.one(t, "Service", "RuntimeDirectory"), "agent.sock"); sock != want {
+		t.Fatalf("the unit puts the socket at %s, want it in its RuntimeDirectory: %s", sock, want)
 	}
 	args = append(args, "--setenv=SSL_CERT_FILE="+filepath.Join(w.dir, "ca.pem"))
 	if raceEnabled {
@@ -475,8 +537,6 @@ func TestServerUnitUnderSystemdRun(t *testing.T) {
 	exe := strings.Fields(u.one(t, "Service", "ExecStart"))
 	args = append(append(args, binary), exe[1:]...)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	run := exec.CommandContext(ctx, "systemd-run", args...)
 	run.Env = append(os.Environ(), m.env...)
 	if out, err := run.CombinedOutput(); err != nil {
@@ -491,21 +551,27 @@ func TestServerUnitUnderSystemdRun(t *testing.T) {
 		if out, err := m.systemctl(ctx, "stop", unit); err != nil {
 			t.Errorf("systemctl stop %s: %v: %s", unit, err, out)
 		}
+		_, _ = m.systemctl(ctx, "reset-failed", unit)
 	}
 	t.Cleanup(stop)
 	w.mu.Lock()
 	w.outputs = append(w.outputs, output{"the unit's log", func() string { b, _ := os.ReadFile(logFile); return string(b) }})
 	w.mu.Unlock()
 
-	c := ipc.NewClient(w.socket())
+	c := ipc.NewClient(sock)
 	defer c.HTTP.CloseIdleConnections()
-	waitFor(t, readyTimeout, "the unit's agent to answer on "+w.socket(), func() bool {
+	waitFor(t, readyTimeout, "the unit's agent to answer on "+sock, func() bool {
+		if state, _ := m.systemctl(ctx, "is-active", unit); state == "failed" || state == "inactive" {
+			b, _ := os.ReadFile(logFile)
+			how, _ := m.systemctl(ctx, "show", "--property=Result,ExecMainCode,ExecMainStatus", unit)
+			t.Fatalf("the unit is %s before it served (%s); its log:\n%s", state, strings.ReplaceAll(how, "\n", ", "), b)
+		}
 		sctx, scancel := context.WithTimeout(ctx, time.Second)
 		defer scancel()
 		_, err := c.Status(sctx)
 		return err == nil
 	})
-	job := []string{"BIOT_AGENT_SOCK=" + w.socket(), "PATH=" + binDir + ":/usr/bin:/bin"}
+	job := []string{"BIOT_AGENT_SOCK=" + sock, "PATH=" + binDir + ":/usr/bin:/bin"}
 	res := w.start(job, "", "token").wait()
 	wantExit(t, res, 0, "biot-agent token from the unit's agent")
 	wantServiceToken(t, w, strings.TrimSpace(res.stdout), id)
@@ -514,8 +580,8 @@ func TestServerUnitUnderSystemdRun(t *testing.T) {
 	}
 
 	stop()
-	if _, err := os.Lstat(w.socket()); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("the socket %s is still there after systemctl stop (%v)", w.socket(), err)
+	if _, err := os.Lstat(sock); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the socket %s is still there after systemctl stop (%v)", sock, err)
 	}
 	b, _ := os.ReadFile(logFile)
 	if lines := desktopLines(string(b)); len(lines) > 0 {
