@@ -4,7 +4,8 @@
 #   2. the cross-builds and the packages (packaging/build.sh);
 #   3. the .deb installed with dpkg -i: /usr/bin/biot-agent --version runs
 #      and prints the stamped version; systemd-analyze verify on the
-#      installed user unit, where systemd-analyze can run here;
+#      installed user unit and the servers' system unit, where
+#      systemd-analyze can run here;
 #   4. dpkg -r removes the package, and none of its files is left.
 # It installs desktop-file-utils and systemd itself when they are missing.
 set -euo pipefail
@@ -56,6 +57,7 @@ dpkg -i "$deb"
 files=$(dpkg-query -L biot-agent)
 for want in /usr/bin/biot-agent /usr/share/applications/biot-agent.desktop \
 	/etc/xdg/autostart/biot-agent.desktop /usr/lib/systemd/user/biot-agent.service \
+	/usr/lib/systemd/system/biot-agent-service.service \
 	/usr/share/icons/hicolor/16x16/apps/biot-agent.png /usr/share/icons/hicolor/256x256/apps/biot-agent.png; do
 	grep -qx "$want" <<<"$files" || fail "the package lacks $want"
 	[ -e "$want" ] || fail "$want was not installed"
@@ -94,9 +96,26 @@ for variant in "--user" "--user --man=no" "" "--man=no"; do
 	verified=1
 	break
 done
+# The servers' unit is a system unit: the system variants only.
+unit=/usr/lib/systemd/system/biot-agent-service.service
+verified_system=
+for variant in "" "--man=no"; do
+	# shellcheck disable=SC2086 # the variant's flags
+	if ! probe=$(systemd-analyze $variant verify "$probe_dir/probe.service" 2>&1) || [ -n "$probe" ]; then
+		echo "systemd-analyze $variant verify cannot run here: ${probe:-no reason given}"
+		continue
+	fi
+	# shellcheck disable=SC2086
+	out=$(systemd-analyze $variant verify "$unit" 2>&1) || fail "systemd-analyze $variant verify $unit: $out"
+	[ -z "$out" ] || fail "systemd-analyze $variant verify $unit warns: $out"
+	echo "ok  systemd-analyze $variant verify $unit"
+	verified_system=1
+	break
+done
 rm -rf "$probe_dir"
 unset XDG_RUNTIME_DIR
-[ -n "$verified" ] || echo "SKIP systemd-analyze verify: no variant can run in this container (see above)"
+[ -n "$verified" ] || echo "SKIP systemd-analyze verify of the user unit: no variant can run in this container (see above)"
+[ -n "$verified_system" ] || echo "SKIP systemd-analyze verify of the system unit: no variant can run in this container (see above)"
 
 step "dpkg -r"
 trap - EXIT

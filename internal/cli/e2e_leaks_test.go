@@ -4,13 +4,15 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
 
-// secretSet is every secret a test saw: passwords, SMS codes, access and
-// refresh tokens. Each has a label, so a failure says which secret leaked
-// without printing it.
+// secretSet is every secret a test saw: passwords, SMS codes, service
+// users' secret keys, access and refresh tokens. Each has a label, so a
+// failure says which secret leaked without printing it.
 type secretSet struct {
 	mu   sync.Mutex
 	list []secret
@@ -94,4 +96,46 @@ func (w *world) checkNoLeaks() {
 			t.Errorf("walking %s: %v", root, err)
 		}
 	}
+}
+
+// procLeaks reads the command line and the environment of every process
+// this test can read under /proc, the running agent's and its children's
+// among them, and answers where value is found, by process, but for the
+// environment of the processes in given (which the test started with
+// value there). Where there is no /proc it answers nothing, and ok false.
+func procLeaks(value string, given ...int) (found []string, checked int, ok bool) {
+	dirs, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, 0, false
+	}
+	for _, d := range dirs {
+		pid := d.Name()
+		if pid[0] < '0' || pid[0] > '9' {
+			continue
+		}
+		read := 0
+		for _, f := range []string{"cmdline", "environ"} {
+			b, err := os.ReadFile(filepath.Join("/proc", pid, f))
+			if err != nil {
+				continue // gone meanwhile, or another user's
+			}
+			read++
+			if f == "environ" && slices.Contains(given, atoi(pid)) {
+				continue
+			}
+			if strings.Contains(string(b), value) {
+				comm, _ := os.ReadFile(filepath.Join("/proc", pid, "comm"))
+				found = append(found, "the "+f+" of process "+pid+" ("+strings.TrimSpace(string(comm))+")")
+			}
+		}
+		if read > 0 {
+			checked++
+		}
+	}
+	return found, checked, true
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

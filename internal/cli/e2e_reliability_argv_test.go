@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"biot-agent/internal/biotsim"
 	"biot-agent/internal/desktoptest"
 	"biot-agent/ipc"
 )
@@ -244,4 +245,68 @@ func plainBinary(t *testing.T) string {
 		t.Fatalf("go build biot-agent without -race: %v\n%s", err, b)
 	}
 	return out
+}
+
+// TestServiceSecretKeyIsInNoProcessArgvOrEnvironment gives the agent a
+// service user's secret key the riskiest way, in
+// BIOT_SERVICE_USER_SECRET_KEY, as a CI job's step does, and runs
+// `biot-agent exec` from a shell that has it too. While the agent and the
+// command exec runs are alive, no process of the machine has the key in
+// its command line or its environment (/proc/*/cmdline, /proc/*/environ):
+// not the agent, which took it out of its own environment, nor exec's
+// child, which gets a token instead. The world's leak check then reads the
+// agent's log, every output and every file under the home, XDG and
+// temporary folders for it.
+func TestServiceSecretKeyIsInNoProcessArgvOrEnvironment(t *testing.T) {
+	t.Parallel()
+	const (
+		id     = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+		secret = "svc-Argv-environ-key-4d3c2b1a0f"
+	)
+	w := newWorld(t, worldOptions{sim: &biotsim.Options{
+		ServiceUsers: []biotsim.ServiceUser{{ID: id, Secret: secret, AccessTokenExpirationInMinutes: 10}},
+	}})
+	w.secrets.add("the service user's secret key", secret)
+	w.writeConfig("[environments.svc]\nurl = \"" + w.sim.URL() + "\"\nservice_user_id = \"" + id + "\"\n")
+	job := w.with("BIOT_SERVICE_USER_SECRET_KEY=" + secret)
+	a := w.startAgentWith(job, "run", "--headless")
+	w.token()
+	if st := w.sim.Stats(); st.ServiceSignIns != 1 {
+		t.Fatalf("%d service sign-ins with the key from the variable, want 1", st.ServiceSignIns)
+	}
+
+	// exec's child waits, so that it is alive while /proc is read, until
+	// the test lets it go.
+	records := filepath.Join(w.dir, "records") // outside the folders the leak check reads
+	if err := os.Mkdir(records, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	child := w.startCmd("biot-agent exec -- sh", exec.Command(binary, "exec", "--", "sh", "-c",
+		`echo $$ > "$R/pid.part" && mv "$R/pid.part" "$R/pid"; while [ ! -e "$R/go" ]; do sleep 0.05; done`),
+		append(job, "R="+records), "")
+	var childPid string
+	waitFor(t, 20*time.Second, "exec's child to start", func() bool {
+		b, err := os.ReadFile(filepath.Join(records, "pid"))
+		childPid = strings.TrimSpace(string(b))
+		return err == nil
+	})
+	childEnv, err := os.ReadFile(filepath.Join("/proc", childPid, "environ"))
+	if err != nil {
+		t.Skipf("no /proc to read processes' command lines and environments from: %v", err)
+	}
+	if !strings.Contains(string(childEnv), "BIOT_TOKEN=") {
+		t.Errorf("exec's child has no BIOT_TOKEN in its environment: is it the child?")
+	}
+	// exec itself was given the key by its caller, as a CI step's
+	// programs are: its environment is the caller's business. Its child's
+	// is exec's.
+	found, checked, _ := procLeaks(secret, child.cmd.Process.Pid)
+	if len(found) > 0 {
+		t.Errorf("the service user's secret key is in %s", strings.Join(found, "; "))
+	}
+	t.Logf("read the command line and environment of %d processes, the agent (pid %d) and exec's child (pid %s) among them", checked, a.pid(), childPid)
+	if err := os.WriteFile(filepath.Join(records, "go"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wantExit(t, child.wait(), 0, "biot-agent exec -- sh")
 }

@@ -234,8 +234,8 @@ func (p *proc) printsToken() bool {
 }
 
 // isAccessToken reports whether s is one BioT access token on a line of
-// its own: a JWT whose tokenType claim is USER (a refresh token says
-// REFRESH, and must never be printed).
+// its own: a JWT whose tokenType claim is USER or SERVICE (a refresh
+// token says REFRESH, and must never be printed).
 func isAccessToken(s string) bool {
 	s = strings.TrimSuffix(s, "\n")
 	parts := strings.Split(s, ".")
@@ -249,7 +249,7 @@ func isAccessToken(s string) bool {
 	var claims struct {
 		TokenType string `json:"tokenType"`
 	}
-	return json.Unmarshal(payload, &claims) == nil && claims.TokenType == "USER"
+	return json.Unmarshal(payload, &claims) == nil && (claims.TokenType == "USER" || claims.TokenType == "SERVICE")
 }
 
 // exited reports whether the command has ended.

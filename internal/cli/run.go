@@ -77,6 +77,13 @@ func runAgent(ctx context.Context, e *env, o runOptions) error {
 	// anything could start a child.
 	o.secrets = takeSecretSources()
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if o.secrets.fromVar != "" {
+		// Gone from the environment Go hands on; now from the one the
+		// system shows too (/proc/PID/environ, ps e).
+		if err := scrubInitialEnv(secretVar); err != nil {
+			log.Warn("the secret key stays readable in this process's initial environment (/proc/self/environ, to this user and root); prefer LoadCredential= or secret_file", "variable", secretVar, "err", err)
+		}
+	}
 	p, err := build(ctx, log, o)
 	if err != nil {
 		return err
@@ -97,7 +104,10 @@ type program struct {
 	server   *ipc.Server
 	roots    *x509.CertPool // the demo's; nil: the system's
 	headless bool
-	ready    func(socket string)
+	// quiet: only service users are served, as on a server or in CI,
+	// where nobody expects a tray icon: its absence goes unsaid.
+	quiet bool
+	ready func(socket string)
 }
 
 // build makes the parts of the agent. The socket comes first: a second
@@ -136,10 +146,17 @@ func build(_ context.Context, log *slog.Logger, o runOptions) (p *program, err e
 		hc = biot.NewHTTPClient(o.roots)
 	}
 	// The keyring is asked in the background (store.go): a keyring that
-	// hangs must not keep the socket from answering.
+	// hangs must not keep the socket from answering. An agent of service
+	// users alone has nothing to keep and opens no keyring: a server or a
+	// CI job has no D-Bus.
 	store := o.store
 	var fallback *keyring.Fallback
-	if store == nil {
+	serviceOnly := serviceOnly(cfg)
+	switch {
+	case store != nil:
+	case serviceOnly:
+		store = newServiceStore(log)
+	default:
 		store, fallback = openStore(log)
 	}
 	envs, err := agent.NewEnvironments(agent.Config{Store: store, Logger: log},
@@ -162,6 +179,7 @@ func build(_ context.Context, log *slog.Logger, o runOptions) (p *program, err e
 		server:   &ipc.Server{Backend: localapi.New(envs), Version: Version(), Logger: log},
 		roots:    o.roots,
 		headless: o.headless,
+		quiet:    serviceOnly,
 		ready:    o.ready,
 	}, nil
 }
@@ -231,8 +249,11 @@ var errQuit = errors.New("quit from the tray menu")
 func (p *program) face(ctx context.Context) error {
 	if p.headless {
 		// Said once, like the tray's own "no tray icon" lines, so a person
-		// who expected an icon reads why there is none.
-		p.log.Info("no tray icon: --headless")
+		// who expected an icon reads why there is none. A server's or a CI
+		// job's agent, serving service users alone, expects none.
+		if !p.quiet {
+			p.log.Info("no tray icon: --headless")
+		}
 		<-ctx.Done()
 		return nil
 	}

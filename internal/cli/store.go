@@ -3,9 +3,11 @@ package cli
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 
 	"biot-agent/agent"
 	"biot-agent/agent/keyring"
+	"biot-agent/internal/config"
 	"biot-agent/internal/secretwatch"
 )
 
@@ -53,4 +55,66 @@ func watchKeyring(ctx context.Context, store *keyring.Fallback, envs *agent.Envi
 			envs.Resume(ctx)
 		}
 	})
+}
+
+// An agent that starts with service users alone (a server, a CI job) has
+// no session to keep: a service user's token has no refresh token, and the
+// agent signs in again at each start. Its store is memory, chosen at
+// start, and it opens no keyring and watches for none, so it needs no
+// D-Bus and says nothing about one.
+//
+// Should the config file gain a person's environment while it runs, that
+// person's session is kept in memory too, until the agent restarts (and
+// opens the keyring then): the first save says so once in the log, and
+// Info from then on.
+
+// serviceOnly reports whether cfg has environments and every one signs in
+// as a service user.
+func serviceOnly(cfg config.Config) bool {
+	if len(cfg.Environments) == 0 {
+		return false
+	}
+	for _, e := range cfg.Environments {
+		if !e.IsService() {
+			return false
+		}
+	}
+	return true
+}
+
+// Why the store of an agent of service users is memory, for status and
+// doctor.
+const (
+	serviceStoreWhy = "a service user's token is never kept: it signs in again at start"
+	personStoreWhy  = "the agent started with only service users: a person's session is kept in memory, not in the OS keyring, until the agent restarts"
+)
+
+// serviceStore is the session store of an agent that started with service
+// users alone: memory, saying why.
+type serviceStore struct {
+	agent.Store // memory
+	log         *slog.Logger
+	person      atomic.Bool // a person's session was saved
+}
+
+func newServiceStore(log *slog.Logger) *serviceStore {
+	return &serviceStore{Store: keyring.NewMemory(serviceStoreWhy), log: log}
+}
+
+// Save keeps sess in memory. Only a person's session is ever saved (a
+// service user's never is): the first says once that it will not outlive
+// the agent.
+func (s *serviceStore) Save(ctx context.Context, sess agent.Session) error {
+	if !s.person.Swap(true) {
+		s.log.Warn(personStoreWhy, "env", sess.Env)
+	}
+	return s.Store.Save(ctx, sess)
+}
+
+func (s *serviceStore) Info() agent.StoreInfo {
+	i := s.Store.Info()
+	if s.person.Load() {
+		i.Problem = personStoreWhy
+	}
+	return i
 }

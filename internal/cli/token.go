@@ -114,7 +114,7 @@ other hosts' names, web pages and, on Linux, other users.
 			}
 			cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 			cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
-			cmd.Env = os.Environ()
+			cmd.Env = childEnv(os.Environ())
 			if sock, err := ipc.SocketPath(); err == nil {
 				cmd.Env = append(cmd.Env, "BIOT_AGENT_SOCK="+sock)
 			}
