@@ -8,14 +8,14 @@ import (
 	"strings"
 )
 
-// scrubInitialEnv blanks the value of the variable name in the
-// environment the process started with: the block the kernel shows as
-// /proc/PID/environ, which os.Unsetenv leaves as it was. Go copied that
+// scrubInitialEnv blanks the value of every variable whose name is secret
+// in the environment the process started with: the block the kernel shows
+// as /proc/PID/environ, which os.Unsetenv leaves as it was. Go copied that
 // block into its own strings at start and reads it no more, so its bytes
 // can be overwritten (through /proc/self/mem, our own memory). What
 // /proc/PID/environ shows after is name= and as many NUL bytes as the
 // value had.
-func scrubInitialEnv(name string) error {
+func scrubInitialEnv(secret func(name string) bool) error {
 	start, end, err := envBlock()
 	if err != nil {
 		return err
@@ -29,15 +29,15 @@ func scrubInitialEnv(name string) error {
 	if _, err := mem.ReadAt(block, start); err != nil {
 		return fmt.Errorf("reading the environment block: %w", err)
 	}
-	prefix := []byte(name + "=")
 	for off := 0; off < len(block); {
 		n := bytes.IndexByte(block[off:], 0)
 		if n < 0 {
 			n = len(block) - off
 		}
-		if entry := block[off : off+n]; bytes.HasPrefix(entry, prefix) && len(entry) > len(prefix) {
-			at := off + len(prefix)
-			if _, err := mem.WriteAt(make([]byte, n-len(prefix)), start+int64(at)); err != nil {
+		entry := block[off : off+n]
+		if name, value, ok := bytes.Cut(entry, []byte("=")); ok && len(value) > 0 && secret(string(name)) {
+			at := off + len(name) + 1
+			if _, err := mem.WriteAt(make([]byte, len(value)), start+int64(at)); err != nil {
 				return fmt.Errorf("overwriting %s in the environment block: %w", name, err)
 			}
 		}

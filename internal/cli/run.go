@@ -38,7 +38,14 @@ its socket until it is stopped. A change to the file is picked up at once.
 is the URL of the session saved last when nothing else is configured. A URL
 must be https:// (http:// only for a loopback address). With nothing at all,
 the agent starts all the same: add an environment from the tray icon, or
-with biot-agent login --url URL -e NAME.`,
+with biot-agent login --url URL -e NAME.
+
+An environment with service_user_id signs in as that service user, with
+its secret key from $CREDENTIALS_DIRECTORY, secret_file, the OS keyring or
+$BIOT_SERVICE_USER_SECRET_KEY (see the README, "Service users"). SIGHUP
+(systemctl reload) signs every service user in again with its key as it
+is now; it does not stop the agent. An agent of service users alone needs
+no desktop, no keyring and no D-Bus.`,
 		flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&o.headless, "headless", false, "no tray icon, even on a desktop")
 			fs.StringVar(&o.url, "url", "", "the BioT environment's Rest API `URL`")
@@ -77,11 +84,11 @@ func runAgent(ctx context.Context, e *env, o runOptions) error {
 	// anything could start a child.
 	o.secrets = takeSecretSources()
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	if o.secrets.fromVar != "" {
+	if len(o.secrets.vars) > 0 {
 		// Gone from the environment Go hands on; now from the one the
 		// system shows too (/proc/PID/environ, ps e).
-		if err := scrubInitialEnv(secretVar); err != nil {
-			log.Warn("the secret key stays readable in this process's initial environment (/proc/self/environ, to this user and root); prefer LoadCredential= or secret_file", "variable", secretVar, "err", err)
+		if err := scrubInitialEnv(isSecretVar); err != nil {
+			log.Warn("the secret key stays readable in this process's initial environment (/proc/self/environ, to this user and root); prefer LoadCredential= or secret_file", "variable", secretVar+"*", "err", err)
 		}
 	}
 	p, err := build(ctx, log, o)

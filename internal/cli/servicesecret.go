@@ -61,12 +61,39 @@ type secretSources struct {
 	// keyring reads a service environment's item; nil: the OS keyring's.
 	keyring func(ctx context.Context, env, url, id string) (string, error)
 	used    *usedSecrets // nil: not recorded
+	// keyringAsked is closed the first time a sign-in looks in the
+	// keyring (no credential or file had the secret), and only then is the
+	// keyring watched for changes: an agent whose secrets are all
+	// credentials or files never connects to D-Bus. nil: never watched.
+	keyringAsked *firstTime
+}
+
+// firstTime is a channel closed at the first call of mark.
+type firstTime struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+func newFirstTime() *firstTime { return &firstTime{ch: make(chan struct{})} }
+
+func (f *firstTime) mark() {
+	if f != nil {
+		f.once.Do(func() { close(f.ch) })
+	}
+}
+
+// done is closed once mark was called; never, for a nil f.
+func (f *firstTime) done() <-chan struct{} {
+	if f == nil {
+		return nil
+	}
+	return f.ch
 }
 
 // takeSecretSources reads the sources of the process's environment and
 // removes every secret key's variable from it. run calls it once, first.
 func takeSecretSources() secretSources {
-	s := secretSources{credDir: os.Getenv("CREDENTIALS_DIRECTORY"), vars: map[string]string{}, used: newUsedSecrets()}
+	s := secretSources{credDir: os.Getenv("CREDENTIALS_DIRECTORY"), vars: map[string]string{}, used: newUsedSecrets(), keyringAsked: newFirstTime()}
 	for _, kv := range os.Environ() {
 		name, value, _ := strings.Cut(kv, "=")
 		if isSecretVar(name) {
@@ -117,6 +144,7 @@ func (s secretSources) find(ctx context.Context, name string, e config.Environme
 	}
 	var kerr error
 	if sessionBusReachable() || s.keyring != nil {
+		s.keyringAsked.mark()
 		get := s.keyring
 		if get == nil {
 			get = keyring.ServiceSecret
@@ -251,9 +279,10 @@ func (u *usedSecrets) changed(env, secret string) bool {
 
 // hangups signs the service environments in again, until ctx ends: every
 // one on SIGHUP (what `systemctl reload` sends), the way back after BioT
-// refused a secret or locked the service user; and, when a keyring item is
-// created or changed, each one whose secret key is no longer the one it
-// signed in with (so a refused secret is never sent again on its own).
+// refused a secret or locked the service user; and, once a sign-in has
+// looked in the keyring, when a keyring item is created or changed, each
+// one whose secret key is no longer the one it signed in with (so a
+// refused secret is never sent again on its own).
 func (s *served) hangups(ctx context.Context) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -263,6 +292,11 @@ func (s *served) hangups(ctx context.Context) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		select {
+		case <-s.secrets.keyringAsked.done():
+		case <-ctx.Done():
+			return
+		}
 		secretwatch.Items(ctx, s.log, func(context.Context) {
 			select {
 			case items <- struct{}{}:
