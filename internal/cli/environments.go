@@ -192,6 +192,9 @@ func addEnvironment(w io.Writer, path, name, url string) error {
 		fmt.Fprintf(w, "Moved the top-level url of %s into [environments.%s]: it is still the environment %q.\n", c.Path, config.DefaultName, config.DefaultName)
 	}
 	fmt.Fprintf(w, "Added the environment %s (%s) to %s.\n", c.Environment.Name, c.Environment.URL, c.Path)
+	if c.KeptDefault != "" {
+		fmt.Fprintf(w, "%s stays the default (default = %q), as it was when it was the only one; -e %s picks the new one.\n", c.KeptDefault, c.KeptDefault, c.Environment.Name)
+	}
 	return nil
 }
 

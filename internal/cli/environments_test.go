@@ -61,8 +61,11 @@ func TestEnvironmentsCommand(t *testing.T) {
 	step("nothing yet", []string{"environments"}, 0, nil, []string{"No environments in " + path, "biot-agent environments add NAME URL"})
 	step("add to no file", []string{"environments", "add", "dev", dev + "/"}, 0,
 		[]string{"Made " + path, "Added the environment dev (" + dev + ") to " + path}, nil)
-	step("add a second", []string{"environments", "add", "prod", prod}, 0, []string{"Added the environment prod"}, nil)
-	step("list", []string{"environments"}, 0, []string{"dev   " + dev + "\n", "prod  " + prod + "\n"}, nil)
+	// dev was the default for being the only one; it stays the default,
+	// so the commands that name none still act on it.
+	step("add a second", []string{"environments", "add", "prod", prod}, 0,
+		[]string{"Added the environment prod", `dev stays the default (default = "dev")`}, nil)
+	step("list", []string{"environments"}, 0, []string{"dev   " + dev + "  default\n", "prod  " + prod + "\n"}, nil)
 
 	step("a name that is there", []string{"environments", "add", "dev", prod}, 1, nil, []string{`the environment "dev" is there already`})
 	step("a bad name", []string{"environments", "add", "Dev", dev}, 2, nil, []string{"lower-case"})
@@ -72,7 +75,7 @@ func TestEnvironmentsCommand(t *testing.T) {
 	step("an unknown subcommand", []string{"environments", "rename", "dev"}, 2, nil, []string{`unknown "rename"`})
 
 	// What the person writes stays.
-	if err := os.WriteFile(path, []byte("# mine\ndefault = \"prod\"\n\n"+file()+"\n# the end"), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte("# mine\n"+strings.Replace(file(), `default = "dev"`, `default = "prod"`, 1)+"\n# the end"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	step("the default key", []string{"environments"}, 0, []string{"prod  " + prod + "      default\n"}, nil)

@@ -26,6 +26,10 @@ type Change struct {
 	MovedTopURL bool
 	// DroppedDefault: Remove took out default = "NAME" with NAME's table.
 	DroppedDefault bool
+	// KeptDefault: Add wrote default = "KeptDefault", naming the file's
+	// only environment, which was the default for being the only one;
+	// without it no environment would be the default once there are two.
+	KeptDefault string
 }
 
 // Add adds the environment name at url to the config file at path, which
@@ -39,7 +43,10 @@ type Change struct {
 //
 // and changes nothing else, except that a top-level url, the environment
 // "default" of older files, moves into [environments.default] of its own
-// (its line as written), so that it stays what it was beside the new one.
+// (its line as written), so that it stays what it was beside the new one;
+// and that a file whose only environment was the default for being the
+// only one gains default = "ONLY" after its top-level keys, so that the
+// commands that name no environment still act on it.
 // The result must parse to the file's config plus NAME, and to nothing
 // else, or Add refuses and leaves the file as it was. It is written
 // atomically, 0600, through a symbolic link to where it points.
@@ -185,6 +192,27 @@ func addText(name string, text []byte, env, url string) ([]byte, Change, error) 
 			moved[last] += nl
 		}
 	}
+	// The only environment is the default for being the only one: once
+	// there are two, it must be named so (unless the new one is named
+	// "default", which is then the default by its name).
+	kept := ""
+	if only := old.DefaultEnvironment(); old.Default == "" && len(old.Environments) == 1 && only != DefaultName && env != DefaultName {
+		kept = only
+		at := 0 // after the last top-level key, else first in the file
+		for _, st := range stmts {
+			if st.kind == header || st.kind == arrayHeader {
+				break
+			}
+			if st.kind == keyValue {
+				at = st.last + 1
+			}
+		}
+		line := stringLine("default", only, nl)
+		if at == 0 {
+			line += nl
+		}
+		lines = append(lines[:at], append([]string{line}, lines[at:]...)...)
+	}
 	var b strings.Builder
 	b.WriteString(strings.Join(lines, ""))
 	if b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") {
@@ -203,10 +231,13 @@ func addText(name string, text []byte, env, url string) ([]byte, Change, error) 
 	want := old.clone()
 	want.Environments[env] = added
 	want.topURL = false
+	if kept != "" {
+		want.Default = kept
+	}
 	if err := says(name, out, want); err != nil {
 		return nil, Change{}, err
 	}
-	return out, Change{Environment: added, MovedTopURL: old.topURL}, nil
+	return out, Change{Environment: added, MovedTopURL: old.topURL, KeptDefault: kept}, nil
 }
 
 // removeText is Remove on the file's text; name is used in errors.
@@ -396,10 +427,11 @@ func endsBlank(s string) bool {
 }
 
 // urlLine is url = "..." as TOML writes a string.
-func urlLine(u, nl string) string {
+func urlLine(u, nl string) string { return stringLine("url", u, nl) }
+
+// stringLine is key = "..." as TOML writes a string, ending with nl.
+func stringLine(key, v, nl string) string {
 	var b bytes.Buffer
-	_ = toml.NewEncoder(&b).Encode(struct {
-		URL string `toml:"url"`
-	}{u}) // a struct of a string always encodes
+	_ = toml.NewEncoder(&b).Encode(map[string]string{key: v}) // a map of strings always encodes
 	return strings.TrimSuffix(b.String(), "\n") + nl
 }

@@ -43,7 +43,14 @@ func TestAddText(t *testing.T) {
 		{"beside the issue's example", issueExample, "staging", "https://api.staging.acme.biot-med.com",
 			issueExample + "\n[environments.staging]\nurl = \"https://api.staging.acme.biot-med.com\"\n", false},
 		{"beside quoted headers", "[environments.\"dev\"]\nurl = \"" + devURL + "\"\n", "prod", prodURL,
-			"[environments.\"dev\"]\nurl = \"" + devURL + "\"\n\n[environments.prod]\nurl = \"" + prodURL + "\"\n", false},
+			// dev was the default for being the only one: it stays so.
+			"default = \"dev\"\n\n[environments.\"dev\"]\nurl = \"" + devURL + "\"\n\n[environments.prod]\nurl = \"" + prodURL + "\"\n", false},
+		{"the only environment stays the default, named after the top-level keys",
+			"# mine\nnotify_before = \"1m\"\n\n[environments.dev]\nurl = \"" + devURL + "\"\n", "prod", prodURL,
+			"# mine\nnotify_before = \"1m\"\ndefault = \"dev\"\n\n[environments.dev]\nurl = \"" + devURL + "\"\n\n[environments.prod]\nurl = \"" + prodURL + "\"\n", false},
+		{"a default named already is left alone",
+			"default = \"dev\"\n[environments.dev]\nurl = \"" + devURL + "\"\n", "prod", prodURL,
+			"default = \"dev\"\n[environments.dev]\nurl = \"" + devURL + "\"\n\n[environments.prod]\nurl = \"" + prodURL + "\"\n", false},
 		{"CRLF stays CRLF", "# windows\r\nnotify_before = \"1m\"\r\n", "dev", devURL,
 			"# windows\r\nnotify_before = \"1m\"\r\n\r\n[environments.dev]\r\nurl = \"https://api.dev.acme.biot-med.com\"\r\n", false},
 		{"a top-level url moves into [environments.default]",
@@ -59,7 +66,7 @@ func TestAddText(t *testing.T) {
 		{"a byte order mark stays first", "\ufeffurl = \"" + devURL + "\"\n", "prod", prodURL,
 			"\ufeff[environments.default]\nurl = \"" + devURL + "\"\n\n[environments.prod]\nurl = \"" + prodURL + "\"\n", true},
 		{"after dotted keys in [environments]", "[environments]\ndev.url = \"" + devURL + "\"\n", "prod", prodURL,
-			"[environments]\ndev.url = \"" + devURL + "\"\n\n[environments.prod]\nurl = \"" + prodURL + "\"\n", false},
+			"default = \"dev\"\n\n[environments]\ndev.url = \"" + devURL + "\"\n\n[environments.prod]\nurl = \"" + prodURL + "\"\n", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -114,7 +114,18 @@ func FuzzEdit(f *testing.F) {
 		} else {
 			u, _ := CheckURL(url)
 			want.Environments[name] = Environment{Name: name, URL: u}
-			if !old.topURL && !strings.HasPrefix(string(b), text) {
+			only := old.DefaultEnvironment()
+			kept := old.Default == "" && len(old.Environments) == 1 && only != DefaultName && name != DefaultName
+			switch {
+			case kept:
+				// default = "ONLY" joins, as the only environment was the
+				// default for being the only one; every old line stays.
+				want.Default = only
+				bare := func(s string) []string { return lines(strings.TrimPrefix(s, "\ufeff")) }
+				if !subsequence(bare(text), bare(string(b))) {
+					t.Errorf("adding %s to %q made %q, which is not the old lines and some more", name, text, b)
+				}
+			case !old.topURL && !strings.HasPrefix(string(b), text):
 				t.Errorf("adding %s to %q made %q, which does not start with the old text", name, text, b)
 			}
 			want.topURL = false
