@@ -294,7 +294,7 @@ func (e *Environments) knownLocked() string {
 		return "none is configured"
 	}
 	slices.Sort(names)
-	return "configured: " + strings.Join(names, ", ")
+	return "known: " + strings.Join(names, ", ")
 }
 
 // Statuses returns every environment's status, by name.

@@ -255,7 +255,7 @@ func (o oneEnv) Session(name string) (Session, error) {
 	if name == "" || name == "default" {
 		return o.fb, nil
 	}
-	return nil, &Error{Code: CodeUnknownEnvironment, Message: fmt.Sprintf("no environment named %q; configured: default", name)}
+	return nil, &Error{Code: CodeUnknownEnvironment, Message: fmt.Sprintf("no environment named %q; known: default", name)}
 }
 
 func (o oneEnv) Environments() ([]Status, string) {

@@ -156,7 +156,7 @@ type one struct{ a *agent.Agent }
 
 func (o one) Session(env string) (ipc.Session, error) {
 	if env != "" && env != o.a.Env() {
-		return nil, &ipc.Error{Code: ipc.CodeUnknownEnvironment, Message: fmt.Sprintf("no environment named %q; configured: %s", env, o.a.Env())}
+		return nil, &ipc.Error{Code: ipc.CodeUnknownEnvironment, Message: fmt.Sprintf("no environment named %q; known: %s", env, o.a.Env())}
 	}
 	return Session(o.a), nil
 }
