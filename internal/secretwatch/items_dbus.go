@@ -8,7 +8,6 @@ import (
 	"log/slog"
 
 	"biot-agent/internal/dbusname"
-	"biot-agent/internal/sessionbus"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -21,17 +20,9 @@ import (
 // cares about again. changed runs on Items's goroutine. Without a session
 // bus Items returns at once, saying why at debug level only.
 func Items(ctx context.Context, log *slog.Logger, changed func(context.Context)) {
-	dctx, cancel := context.WithTimeout(ctx, busTimeout)
-	conn, err := sessionbus.Dial(dctx)
-	cancel()
-	if err != nil {
-		log.Debug("not watching the keyring's items: no session bus", "reason", err)
-		return
-	}
-	defer conn.Close()
-	if err := watchItems(ctx, conn, changed); err != nil && ctx.Err() == nil {
-		log.Info("stopped watching the keyring's items; a new service secret key is used at the next sign-in, or at once after SIGHUP", "reason", err)
-	}
+	onBus(ctx, log, "not watching the keyring's items: no session bus",
+		"stopped watching the keyring's items; a new service secret key is used at the next sign-in, or at once after SIGHUP",
+		func(ctx context.Context, conn *dbus.Conn) error { return watchItems(ctx, conn, changed) })
 }
 
 // watchItems is Items on a connection of the caller's.
@@ -66,19 +57,7 @@ func listenItems(ctx context.Context, conn *dbus.Conn) (chan *dbus.Signal, error
 
 // serveItems calls changed for each item signal on sigs until ctx ends.
 func serveItems(ctx context.Context, sigs chan *dbus.Signal, changed func(context.Context)) error {
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case sig, ok := <-sigs:
-			if !ok {
-				return fmt.Errorf("the session bus connection closed")
-			}
-			if itemChanged(sig) {
-				changed(ctx)
-			}
-		}
-	}
+	return serve(ctx, sigs, itemChanged, changed)
 }
 
 // itemChanged reports whether sig says an item was created or changed.

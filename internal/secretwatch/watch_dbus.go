@@ -25,16 +25,43 @@ const busTimeout = 5 * time.Second
 // Without a session bus Run returns at once, saying why at debug level
 // only: that is the usual state of an ssh login, not news.
 func Run(ctx context.Context, log *slog.Logger, appeared func(context.Context)) {
+	onBus(ctx, log, "not watching for a keyring: no session bus",
+		"stopped watching the session bus for a keyring; a session kept in memory moves into one at its next save",
+		func(ctx context.Context, conn *dbus.Conn) error { return watch(ctx, conn, appeared) })
+}
+
+// onBus runs watch on a private connection to the session bus until ctx
+// ends. Without a bus it logs noBus at debug level, and a watch that
+// stops on its own logs stopped, each with the reason.
+func onBus(ctx context.Context, log *slog.Logger, noBus, stopped string, watch func(context.Context, *dbus.Conn) error) {
 	dctx, cancel := context.WithTimeout(ctx, busTimeout)
 	conn, err := sessionbus.Dial(dctx)
 	cancel()
 	if err != nil {
-		log.Debug("not watching for a keyring: no session bus", "reason", err)
+		log.Debug(noBus, "reason", err)
 		return
 	}
 	defer conn.Close()
-	if err := watch(ctx, conn, appeared); err != nil && ctx.Err() == nil {
-		log.Info("stopped watching the session bus for a keyring; a session kept in memory moves into one at its next save", "reason", err)
+	if err := watch(ctx, conn); err != nil && ctx.Err() == nil {
+		log.Info(stopped, "reason", err)
+	}
+}
+
+// serve calls fn for each signal on sigs that match reports, until ctx
+// ends or the connection closes.
+func serve(ctx context.Context, sigs <-chan *dbus.Signal, match func(*dbus.Signal) bool, fn func(context.Context)) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case sig, ok := <-sigs:
+			if !ok {
+				return errors.New("the session bus connection closed")
+			}
+			if match(sig) {
+				fn(ctx)
+			}
+		}
 	}
 }
 
@@ -63,19 +90,7 @@ func watch(ctx context.Context, conn *dbus.Conn, appeared func(context.Context))
 	if owned {
 		appeared(ctx)
 	}
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case sig, ok := <-sigs:
-			if !ok {
-				return errors.New("the session bus connection closed")
-			}
-			if taken(sig) {
-				appeared(ctx)
-			}
-		}
-	}
+	return serve(ctx, sigs, taken, appeared)
 }
 
 // taken reports whether sig says that a program took the Secret Service's
