@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -50,6 +51,34 @@ func ModuleRoot(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("not inside the biot-agent module (go env GOMOD is %q)", mod)
 	}
 	return filepath.Dir(mod), nil
+}
+
+// BuildTemp builds the binaries of the module the current folder is in
+// into a new temporary folder, which done removes.
+func BuildTemp(ctx context.Context) (b Binaries, done func(), err error) {
+	root, err := ModuleRoot(ctx)
+	if err != nil {
+		return Binaries{}, nil, err
+	}
+	dir, err := os.MkdirTemp("", "biot-bench-bin-")
+	if err != nil {
+		return Binaries{}, nil, err
+	}
+	done = func() { os.RemoveAll(dir) }
+	if b, err = Build(ctx, root, dir); err != nil {
+		done()
+		return Binaries{}, nil, err
+	}
+	return b, done, nil
+}
+
+// WriteJSON writes v, indented, to the file path.
+func WriteJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
 // Build builds the binaries into dir.

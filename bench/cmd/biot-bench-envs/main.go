@@ -9,7 +9,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -34,29 +33,17 @@ func main() {
 }
 
 func run(ctx context.Context, out, js string, smoke bool) error {
-	root, err := bench.ModuleRoot(ctx)
+	bin, done, err := bench.BuildTemp(ctx)
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "biot-bench-bin-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	bin, err := bench.Build(ctx, root, dir)
-	if err != nil {
-		return err
-	}
+	defer done()
 	res, err := bench.EnvsBench(ctx, bench.EnvsSmoke(bin, smoke))
 	if err != nil {
 		return err
 	}
 	if js != "" {
-		b, err := json.MarshalIndent(res, "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(js, append(b, '\n'), 0o644); err != nil {
+		if err := bench.WriteJSON(js, res); err != nil {
 			return err
 		}
 	}

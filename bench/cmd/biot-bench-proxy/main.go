@@ -46,19 +46,11 @@ func main() {
 }
 
 func run(ctx context.Context, out, js string, smoke bool) error {
-	root, err := bench.ModuleRoot(ctx)
+	bin, done, err := bench.BuildTemp(ctx)
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "biot-bench-bin-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	bin, err := bench.Build(ctx, root, dir)
-	if err != nil {
-		return err
-	}
+	defer done()
 	cfg := bench.ProxyConfig{Bin: bin}
 	if smoke { // as biot-bench -smoke runs it
 		cfg = bench.ProxyConfig{Bin: bin, Runs: 5, Rounds: 1, Segment: 50 * time.Millisecond, SlowRounds: 1, SlowSegment: 100 * time.Millisecond}
@@ -68,11 +60,7 @@ func run(ctx context.Context, out, js string, smoke bool) error {
 		return err
 	}
 	if js != "" {
-		b, err := json.MarshalIndent(res, "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(js, append(b, '\n'), 0o644); err != nil {
+		if err := bench.WriteJSON(js, res); err != nil {
 			return err
 		}
 	}

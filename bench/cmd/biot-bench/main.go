@@ -68,19 +68,15 @@ func run(ctx context.Context, out string, smoke bool, only string) error {
 		res.Command = ".ci/bench-smoke"
 	}
 	res.Machine = bench.ReadMachine(ctx)
-	root, err := bench.ModuleRoot(ctx)
-	if err != nil {
-		return err
-	}
-	bin, err := os.MkdirTemp("", "biot-bench-bin-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(bin)
 	say("building the binaries")
-	if res.Build, err = bench.Build(ctx, root, bin); err != nil {
+	var (
+		done func()
+		err  error
+	)
+	if res.Build, done, err = bench.BuildTemp(ctx); err != nil {
 		return err
 	}
+	defer done()
 	for _, name := range picked {
 		t0 := time.Now()
 		say("running %s", name)
@@ -210,11 +206,7 @@ func write(out string, res *bench.Results) error {
 			return fmt.Errorf("plot: %w", err)
 		}
 	}
-	js, err := json.MarshalIndent(res, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(out, "results.json"), append(js, '\n'), 0o644); err != nil {
+	if err := bench.WriteJSON(filepath.Join(out, "results.json"), res); err != nil {
 		return err
 	}
 	f, err := os.Create(filepath.Join(out, "PERFORMANCE.md"))
