@@ -81,16 +81,24 @@ func watch(ctx context.Context, conn *dbus.Conn, appeared func(context.Context))
 	if err != nil {
 		return fmt.Errorf("listen for a Secret Service: %w", err)
 	}
-	var owned bool
-	err = conn.BusObject().CallWithContext(mctx, dbusname.Bus+".NameHasOwner", 0, dbusname.Secrets).Store(&owned)
+	// Who holds the name now, asked after the match is in place: a
+	// Secret Service that takes it between the two is both the owner
+	// found here and a signal to come, and is one appearance, not two.
+	var owner string
+	err = conn.BusObject().CallWithContext(mctx, dbusname.Bus+".GetNameOwner", 0, dbusname.Secrets).Store(&owner)
+	if de := (dbus.Error{}); errors.As(err, &de) && de.Name == dbusname.Bus+".Error.NameHasNoOwner" {
+		owner, err = "", nil
+	}
 	if err != nil {
 		return fmt.Errorf("ask for a Secret Service: %w", err)
 	}
 	cancel()
-	if owned {
+	if owner != "" {
 		appeared(ctx)
 	}
-	return serve(ctx, sigs, taken, appeared)
+	return serve(ctx, sigs, func(sig *dbus.Signal) bool {
+		return taken(sig) && sig.Body[2] != owner
+	}, appeared)
 }
 
 // taken reports whether sig says that a program took the Secret Service's
