@@ -120,23 +120,7 @@ func (r *EnvsResult) WriteMarkdown(w io.Writer, smoke bool) error {
 }
 
 func (r *EnvsResult) write(p *printer, smoke bool) {
-	p.f("## Environments: what each signed-in environment costs\n\n")
-	kind := "a full run"
-	if smoke {
-		kind = "a **smoke run** (small: the figures show that the harness works, not what the agent costs)"
-	}
-	p.f("Measured on %s (load average %s at its start), %s.\n\n", r.Date.UTC().Format("2006-01-02 15:04 MST"), r.Load, kind)
-	p.f("| goal | measured | verdict |\n|---|---|---|\n")
-	vs := r.verdicts()
-	for _, v := range vs {
-		p.f("| %s | %s | %s |\n", v.Goal, v.Measured, metWord(v.Met))
-	}
-	p.f("\n")
-	for _, v := range vs {
-		if !v.Met && v.Why != "" {
-			p.f("- **missed, %s**: %s.\n", strings.TrimPrefix(v.Goal, "Environments. "), v.Why)
-		}
-	}
+	sectionHead(p, "Environments: what each signed-in environment costs", r.Date, r.Load, "a full run", "the agent costs", smoke, r.verdicts(), "Environments. ")
 	p.f("\n**Idle.** Two real agents, `biot-agent run --headless` built as the release is, side by side: one with %d "+
 		"environments in its config.toml (one simulator over real HTTPS, another account for each environment), "+
 		"one with 1. Every environment is signed in through the socket; access tokens live %s, so each environment "+

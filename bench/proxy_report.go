@@ -3,7 +3,6 @@ package bench
 import (
 	"fmt"
 	"io"
-	"strings"
 	"time"
 )
 
@@ -80,23 +79,7 @@ func wholeMS(d time.Duration) string { return fmt.Sprintf("%d ms", d.Millisecond
 // biot-bench-proxy does.
 func (r *ProxyResult) WriteMarkdown(w io.Writer, smoke bool) error {
 	p := &printer{w: w}
-	p.f("## The proxy: calling BioT through the agent\n\n")
-	kind := "a full run of this section alone"
-	if smoke {
-		kind = "a **smoke run** (small: the figures show that the harness works, not what the proxy costs)"
-	}
-	p.f("Measured on %s (load average %s at its start), %s.\n\n", r.Date.UTC().Format("2006-01-02 15:04 MST"), r.Load, kind)
-	p.f("| goal | measured | verdict |\n|---|---|---|\n")
-	vs := r.verdicts()
-	for _, v := range vs {
-		p.f("| %s | %s | %s |\n", v.Goal, v.Measured, metWord(v.Met))
-	}
-	p.f("\n")
-	for _, v := range vs {
-		if !v.Met && v.Why != "" {
-			p.f("- **missed, %s**: %s.\n", strings.TrimPrefix(v.Goal, "Proxy. "), v.Why)
-		}
-	}
+	sectionHead(p, "The proxy: calling BioT through the agent", r.Date, r.Load, "a full run of this section alone", "the proxy costs", smoke, r.verdicts(), "Proxy. ")
 	p.f("\n")
 	r.writeBody(p)
 	p.f("Run on its own: `go run ./bench/cmd/biot-bench-proxy` (writes docs/PERFORMANCE-proxy.md; `-smoke` for a few " +

@@ -311,6 +311,28 @@ func nonEmpty(s, alt string) string {
 	return s
 }
 
+// sectionHead writes a section run alone: its title, when and how it was
+// measured, its goals and verdicts, and why each missed one was missed
+// (goals named without prefix). what says what a smoke run's figures do
+// not show.
+func sectionHead(p *printer, title string, date time.Time, load, kind, what string, smoke bool, vs []Verdict, prefix string) {
+	p.f("## %s\n\n", title)
+	if smoke {
+		kind = "a **smoke run** (small: the figures show that the harness works, not what " + what + ")"
+	}
+	p.f("Measured on %s (load average %s at its start), %s.\n\n", date.UTC().Format("2006-01-02 15:04 MST"), load, kind)
+	p.f("| goal | measured | verdict |\n|---|---|---|\n")
+	for _, v := range vs {
+		p.f("| %s | %s | %s |\n", v.Goal, v.Measured, metWord(v.Met))
+	}
+	p.f("\n")
+	for _, v := range vs {
+		if !v.Met && v.Why != "" {
+			p.f("- **missed, %s**: %s.\n", strings.TrimPrefix(v.Goal, prefix), v.Why)
+		}
+	}
+}
+
 func metWord(ok bool) string {
 	if ok {
 		return "met"

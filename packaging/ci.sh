@@ -81,41 +81,30 @@ probe_dir=$(mktemp -d)
 export XDG_RUNTIME_DIR=$probe_dir/run
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 printf '[Unit]\nDescription=probe\n[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=default.target\n' >"$probe_dir/probe.service"
-unit=/usr/lib/systemd/user/biot-agent.service
-verified=
-for variant in "--user" "--user --man=no" "" "--man=no"; do
-	# shellcheck disable=SC2086 # the variant's flags
-	if ! probe=$(systemd-analyze $variant verify "$probe_dir/probe.service" 2>&1) || [ -n "$probe" ]; then
-		echo "systemd-analyze $variant verify cannot run here: ${probe:-no reason given}"
-		continue
-	fi
-	# shellcheck disable=SC2086
-	out=$(systemd-analyze $variant verify "$unit" 2>&1) || fail "systemd-analyze $variant verify $unit: $out"
-	[ -z "$out" ] || fail "systemd-analyze $variant verify $unit warns: $out"
-	echo "ok  systemd-analyze $variant verify $unit"
-	verified=1
-	break
-done
+# verify UNIT VARIANT...: systemd-analyze verify of UNIT with the first
+# variant that can run here; prints SKIP when none can.
+verify() {
+	local unit=$1 variant probe out
+	shift
+	for variant in "$@"; do
+		# shellcheck disable=SC2086 # the variant's flags
+		if ! probe=$(systemd-analyze $variant verify "$probe_dir/probe.service" 2>&1) || [ -n "$probe" ]; then
+			echo "systemd-analyze $variant verify cannot run here: ${probe:-no reason given}"
+			continue
+		fi
+		# shellcheck disable=SC2086
+		out=$(systemd-analyze $variant verify "$unit" 2>&1) || fail "systemd-analyze $variant verify $unit: $out"
+		[ -z "$out" ] || fail "systemd-analyze $variant verify $unit warns: $out"
+		echo "ok  systemd-analyze $variant verify $unit"
+		return
+	done
+	echo "SKIP systemd-analyze verify of $unit: no variant can run in this container (see above)"
+}
+verify /usr/lib/systemd/user/biot-agent.service "--user" "--user --man=no" "" "--man=no"
 # The servers' unit is a system unit: the system variants only.
-unit=/usr/lib/systemd/system/biot-agent-service.service
-verified_system=
-for variant in "" "--man=no"; do
-	# shellcheck disable=SC2086 # the variant's flags
-	if ! probe=$(systemd-analyze $variant verify "$probe_dir/probe.service" 2>&1) || [ -n "$probe" ]; then
-		echo "systemd-analyze $variant verify cannot run here: ${probe:-no reason given}"
-		continue
-	fi
-	# shellcheck disable=SC2086
-	out=$(systemd-analyze $variant verify "$unit" 2>&1) || fail "systemd-analyze $variant verify $unit: $out"
-	[ -z "$out" ] || fail "systemd-analyze $variant verify $unit warns: $out"
-	echo "ok  systemd-analyze $variant verify $unit"
-	verified_system=1
-	break
-done
+verify /usr/lib/systemd/system/biot-agent-service.service "" "--man=no"
 rm -rf "$probe_dir"
 unset XDG_RUNTIME_DIR
-[ -n "$verified" ] || echo "SKIP systemd-analyze verify of the user unit: no variant can run in this container (see above)"
-[ -n "$verified_system" ] || echo "SKIP systemd-analyze verify of the system unit: no variant can run in this container (see above)"
 
 step "dpkg -r"
 trap - EXIT
