@@ -44,8 +44,9 @@ An environment with service_user_id signs in as that service user, with
 its secret key from $CREDENTIALS_DIRECTORY, secret_file, the OS keyring or
 $BIOT_SERVICE_USER_SECRET_KEY (see the README, "Service users"). SIGHUP
 (systemctl reload) signs every service user in again with its key as it
-is now; it does not stop the agent. An agent of service users alone needs
-no desktop, no keyring and no D-Bus.`,
+is now; an agent with no service user stops on SIGHUP, as when its
+terminal closes. An agent of service users alone needs no desktop, no
+keyring and no D-Bus.`,
 		flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&o.headless, "headless", false, "no tray icon, even on a desktop")
 			fs.StringVar(&o.url, "url", "", "the BioT environment's Rest API `URL`")
@@ -224,7 +225,7 @@ func (p *program) run(ctx context.Context) error {
 		p.served.watch(gctx)
 		return nil
 	})
-	g.Go(func() error { p.served.hangups(gctx); return nil })
+	g.Go(func() error { return p.served.hangups(gctx) })
 	if p.fallback != nil {
 		g.Go(func() error {
 			watchKeyring(gctx, p.fallback, p.envs, p.log)
@@ -242,7 +243,7 @@ func (p *program) run(ctx context.Context) error {
 	g.Go(func() error { return quit })
 	err := g.Wait()
 	p.log.Info("biot-agent stopped")
-	if errors.Is(err, errQuit) {
+	if errors.Is(err, errQuit) || errors.Is(err, errHangup) {
 		return nil
 	}
 	return err

@@ -283,12 +283,19 @@ func (u *usedSecrets) changed(env, secret string) bool {
 // looked in the keyring, when a keyring item is created or changed, each
 // one whose secret key is no longer the one it signed in with (so a
 // refused secret is never sent again on its own).
-func (s *served) hangups(ctx context.Context) {
+//
+// An agent that serves no service user when SIGHUP comes stops, as
+// programs do when their terminal closes: it answers errHangup.
+func (s *served) hangups(ctx context.Context) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	items := make(chan struct{}, 1)
 	var wg sync.WaitGroup
+	defer wg.Wait()
+	// The keyring's watch ends with hangups, whichever way it returns.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -304,12 +311,15 @@ func (s *served) hangups(ctx context.Context) {
 			}
 		})
 	}()
-	defer wg.Wait()
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-hup:
+			if !s.servesServiceUsers() {
+				s.log.Info("SIGHUP, and no service user to sign in again: stopping")
+				return errHangup
+			}
 			s.signInAgain(ctx, func(name string) bool {
 				s.log.Info("SIGHUP: the service user signs in again", "env", name)
 				return true
@@ -318,6 +328,20 @@ func (s *served) hangups(ctx context.Context) {
 			s.signInAgain(ctx, s.secretChanged)
 		}
 	}
+}
+
+// errHangup ends an agent of no service user on SIGHUP.
+var errHangup = errors.New("SIGHUP")
+
+// servesServiceUsers reports whether an environment of the config served
+// now signs in as a service user.
+func (s *served) servesServiceUsers() bool {
+	for _, e := range s.config().Environments {
+		if e.IsService() {
+			return true
+		}
+	}
+	return false
 }
 
 // secretChanged reports whether the secret key of the service environment
