@@ -57,6 +57,11 @@ type Session interface {
 	// ResendMFA asks BioT to send the SMS code again; for a sign-in by
 	// code, a new code that replaces the one before.
 	ResendMFA(ctx context.Context) error
+	// SignIn signs a service user's environment in again with its secret
+	// key as it is now (the way back after BioT refused a key or locked
+	// the service user); a person's environment answers an *Error of
+	// CodeBadRequest.
+	SignIn(ctx context.Context) error
 	// Logout ends the session and forgets the stored refresh token.
 	Logout(ctx context.Context) error
 	// Subscribe returns a buffered channel of session changes and a function

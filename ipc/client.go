@@ -147,6 +147,12 @@ func (c *Client) ResendMFA(ctx context.Context) error {
 	return c.post(ctx, "/v1/login", loginRequest{Resend: true})
 }
 
+// SignInService signs a service user's environment in again, with its
+// secret key as it is now.
+func (c *Client) SignInService(ctx context.Context) error {
+	return c.post(ctx, "/v1/login", loginRequest{Service: true})
+}
+
 // Logout ends the session.
 func (c *Client) Logout(ctx context.Context) error {
 	return c.post(ctx, "/v1/logout", nil)

@@ -54,8 +54,10 @@
 //	                 "env" names the environment.
 //	POST /v1/login   {"username","password"}, {"phone"} (a user who signs in
 //	                 with a code sent to that phone, E.164), {"code"} (the
-//	                 SMS code of either) or {"resend":true} (send the code
-//	                 again), each with an optional "env"; 200 and the new
+//	                 SMS code of either), {"resend":true} (send the code
+//	                 again) or {"service":true} (a service user signs in
+//	                 again with its secret key as it is now), each with an
+//	                 optional "env"; 200 and the new
 //	                 status; while a code is awaited, "mfaPending" is true
 //	                 and "codeSentTo" the phone as BioT masks it.
 //	POST /v1/logout  200 and the new status.

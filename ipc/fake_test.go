@@ -170,6 +170,12 @@ func (fb *fakeBackend) ResendMFA(ctx context.Context) error {
 	return nil
 }
 
+// SignIn: the fake's environments are people's, as the agent answers for
+// them.
+func (fb *fakeBackend) SignIn(ctx context.Context) error {
+	return &Error{Code: CodeBadRequest, Message: "this environment signs a person in: use a password or a code, not a service user's secret"}
+}
+
 func (fb *fakeBackend) Logout(ctx context.Context) error {
 	fb.setState(StateSignedOut)
 	return nil

@@ -32,8 +32,9 @@ func (s *Server) handleEnvironments(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, Environments{Default: def, Environments: statuses})
 }
 
-// loginRequest is the body of POST /v1/login, in one of four forms:
-// {"username","password"}, {"phone"}, {"code"} or {"resend":true}.
+// loginRequest is the body of POST /v1/login, in one of five forms:
+// {"username","password"}, {"phone"}, {"code"}, {"resend":true} or
+// {"service":true}.
 type loginRequest struct {
 	Env      string `json:"env,omitempty"`
 	Username string `json:"username,omitempty"`
@@ -41,14 +42,15 @@ type loginRequest struct {
 	Phone    string `json:"phone,omitempty"`
 	Code     string `json:"code,omitempty"`
 	Resend   bool   `json:"resend,omitempty"`
+	Service  bool   `json:"service,omitempty"`
 }
 
-// form names which of the four forms req is, or "" for none of them:
+// form names which of the five forms req is, or "" for none of them:
 // exactly one form's fields, and nothing of another's.
 func (req *loginRequest) form() string {
 	password := req.Username != "" || req.Password != ""
 	n := 0
-	for _, set := range []bool{password, req.Phone != "", req.Code != "", req.Resend} {
+	for _, set := range []bool{password, req.Phone != "", req.Code != "", req.Resend, req.Service} {
 		if set {
 			n++
 		}
@@ -64,13 +66,16 @@ func (req *loginRequest) form() string {
 		return "code"
 	case req.Resend:
 		return "resend"
+	case req.Service:
+		return "service"
 	}
 	return ""
 }
 
 // handleLogin answers POST /v1/login: a sign-in with a password, the
 // request of a code sent to a phone (a user who signs in without one), the
-// SMS code that finishes either, or a request to send that code again.
+// SMS code that finishes either, a request to send that code again, or a
+// service user's sign-in with its secret key as it is now.
 // Success answers the new status, and after {"phone"} where the code went.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	var req loginRequest
@@ -99,8 +104,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	case "resend":
 		s.log().Info("SMS code resend requested")
 		err = sess.ResendMFA(ctx)
+	case "service":
+		s.log().Info("service user's sign-in requested")
+		err = sess.SignIn(ctx)
 	default:
-		err = badRequest(`send one of {"username","password"}, {"phone"}, {"code"} or {"resend":true}`)
+		err = badRequest(`send one of {"username","password"}, {"phone"}, {"code"}, {"resend":true} or {"service":true}`)
 	}
 	if err != nil {
 		s.writeError(w, r, err)

@@ -207,7 +207,7 @@ func TestLoginBadBodies(t *testing.T) {
 	ta := startAgent(t, StateSignedOut)
 	tests := []struct {
 		name, body string
-		noForm     bool // a JSON object of none of the four forms: the answer names them
+		noForm     bool // a JSON object of none of the five forms: the answer names them
 	}{
 		{"empty body", ``, false},
 		{"empty object", `{}`, true},
@@ -218,6 +218,8 @@ func TestLoginBadBodies(t *testing.T) {
 		{"phone and password together", `{"phone":"+15555550142","password":"x"}`, true},
 		{"phone and username together", `{"phone":"+15555550142","username":"bob@example.com"}`, true},
 		{"phone and resend together", `{"phone":"+15555550142","resend":true}`, true},
+		{"service and password together", `{"service":true,"username":"bob@example.com","password":"x"}`, true},
+		{"a person's environment asked for a service user's sign-in", `{"service":true}`, false},
 		{"unknown field", `{"user":"bob","password":"x"}`, false},
 		{"not JSON", `username=bob&password=x`, false},
 		{"an array", `[1,2]`, false},
@@ -229,7 +231,7 @@ func TestLoginBadBodies(t *testing.T) {
 			resp, body := ta.raw(t, newReq(t, "POST", "/v1/login", []byte(tt.body)))
 			e := apiErr(t, responseError(resp, body), CodeBadRequest, 400)
 			if tt.noForm {
-				for _, form := range []string{`{"username","password"}`, `{"phone"}`, `{"code"}`, `{"resend":true}`} {
+				for _, form := range []string{`{"username","password"}`, `{"phone"}`, `{"code"}`, `{"resend":true}`, `{"service":true}`} {
 					if !strings.Contains(e.Message, form) {
 						t.Errorf("the answer %q does not name the form %s", e.Message, form)
 					}

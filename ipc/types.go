@@ -42,10 +42,16 @@ type StoreInfo struct {
 	Problem    string `json:"problem,omitempty"` // why the store is degraded, if it is
 }
 
+// Who signs in, in Status.Identity.
+const (
+	IdentityUser    = "user"    // a person: a password, or a code sent to a phone
+	IdentityService = "service" // a service user: an id and a secret key
+)
+
 // Status is a snapshot of the session. It holds no secret.
 type Status struct {
 	Env              string         `json:"env,omitempty"`      // the environment's name
-	Identity         string         `json:"identity,omitempty"` // who signs in: "user" (a person) or "service" (a service user)
+	Identity         string         `json:"identity,omitempty"` // who signs in: IdentityUser or IdentityService
 	State            State          `json:"state"`
 	Message          string         `json:"message,omitempty"` // why the session is in this state, in words
 	Username         string         `json:"username,omitempty"`

@@ -49,6 +49,7 @@ func TestWireJSON(t *testing.T) {
 		{"sign-in by phone", loginRequest{Phone: "+15555550142"}, `{"phone":"+15555550142"}`},
 		{"SMS code", loginRequest{Code: "123456"}, `{"code":"123456"}`},
 		{"resend", loginRequest{Resend: true}, `{"resend":true}`},
+		{"service user's sign-in", loginRequest{Service: true}, `{"service":true}`},
 		{"refresh that went well", RefreshResult{Time: at, OK: true}, `{"time":"2026-11-28T09:30:15.123456789Z","ok":true}`},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"biot-agent/agent"
 	"biot-agent/assets"
 	"biot-agent/tray/notify"
 )
@@ -20,12 +21,40 @@ const (
 // systray loop. What goes wrong is logged and shown in a notification, since
 // a click without visible effect leaves the person guessing.
 
-// signIn starts a sign-in page for env and opens it in the browser.
+// signIn starts a sign-in page for env and opens it in the browser; a
+// service user's environment, which has no page, signs in again with its
+// secret key as it is now.
 func (t *tray) signIn(env string) {
+	t.mu.Lock()
+	service := t.envs[env].Identity == agent.IdentityService
+	t.mu.Unlock()
+	if service {
+		t.signInService(env)
+		return
+	}
 	if t.cfg.SignIn == nil {
 		return
 	}
 	t.openPage("the BioT sign-in page for "+env, func(ctx context.Context) (string, error) { return t.cfg.SignIn(ctx, env) })
+}
+
+// signInService signs env's service user in again. A refusal ends in
+// needs_login anew, whose notification says why; anything else that goes
+// wrong is said in one of its own.
+func (t *tray) signInService(env string) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), signInTimeout)
+		defer cancel()
+		t.log.Info("tray: the service user signs in again", "env", env)
+		err := t.cfg.Backend.SignIn(ctx, env)
+		if err == nil {
+			return
+		}
+		t.log.Warn("tray: the service user's sign-in", "env", env, "err", err)
+		if agent.KindOf(err) != agent.KindNeedsLogin {
+			t.problem("BioT sign-in of "+env+" failed", err.Error())
+		}
+	}()
 }
 
 // addEnvironment starts the page that adds an environment and opens it in

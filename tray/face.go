@@ -182,7 +182,7 @@ func (f *face) build(v view) {
 		env := s.env
 		fs := faceSection{
 			status:    systray.AddMenuItem(s.status, s.about),
-			signIn:    systray.AddMenuItem("Sign in…", "Open the sign-in page of "+env+" in the browser"),
+			signIn:    systray.AddMenuItem(s.signInTitle()),
 			signOut:   systray.AddMenuItem("Sign out", "Sign out of "+env+", here and at BioT"),
 			copyToken: systray.AddMenuItem("Copy access token", "Put a valid access token of "+env+" on the clipboard"),
 		}
@@ -280,6 +280,11 @@ func (f *face) apply(v view, auto autostartState, force bool) {
 		}
 		if force || sec.about != was.about {
 			items.status.SetTooltip(sec.about)
+		}
+		if force || sec.service != was.service {
+			title, tip := sec.signInTitle()
+			items.signIn.SetTitle(title)
+			items.signIn.SetTooltip(tip)
 		}
 		enable(items.signIn, sec.signIn, force || sec.signIn != was.signIn)
 		enable(items.signOut, sec.signOut, force || sec.signOut != was.signOut)

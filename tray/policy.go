@@ -64,6 +64,7 @@ type policy struct {
 type envPolicy struct {
 	last    agent.State // the state at the previous status; "" before the first
 	message string      // why it needs a sign-in, when it does
+	service bool        // a service user signs in here: its button signs in again, no page
 	// warnedEnd is the session end the heads-up was given for; zero when
 	// none was given in this session.
 	warnedEnd time.Time
@@ -84,6 +85,7 @@ func (p *policy) observe(st agent.Status, now time.Time) []notice {
 	var out []notice
 	prev := e.last
 	e.last = st.State
+	e.service = st.Identity == agent.IdentityService
 
 	inSession := st.State == agent.StateSignedIn || st.State == agent.StateOffline
 	if !inSession {
@@ -178,10 +180,13 @@ func (p *policy) needsLogin(env string, now time.Time) notice {
 			why = name + ": " + why
 		}
 		lines = append(lines, why)
-		if p.canSignIn {
+		if service := p.envs[name].service; p.canSignIn || service {
 			label := "Sign in"
+			if service {
+				label = "Sign in again"
+			}
 			if len(names) > 1 {
-				label = "Sign in to " + name
+				label += " to " + name
 			}
 			n.Actions = append(n.Actions, notify.Action{Key: actionSignIn + name, Label: label})
 		}

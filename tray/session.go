@@ -214,7 +214,9 @@ func (t *tray) view() (view, autostartState) {
 	v := makeView(t.statusesLocked(), t.cfg.Clock.Now(), t.cfg.NotifyBefore, t.loc)
 	if t.cfg.SignIn == nil {
 		for i := range v.sections {
-			v.sections[i].signIn = false
+			if !v.sections[i].service {
+				v.sections[i].signIn = false
+			}
 		}
 	}
 	return v, t.autostart

@@ -54,6 +54,7 @@ func (b *fakeBackend) Token(context.Context, string, time.Duration) (agent.Token
 	return agent.Token{}, &agent.Error{Kind: agent.KindSignedOut, Message: "not signed in"}
 }
 func (b *fakeBackend) Logout(context.Context, string) error { return nil }
+func (b *fakeBackend) SignIn(context.Context, string) error { return nil }
 
 // publish sends st, an event of st.Env; it blocks when the tray falls 256
 // events behind.

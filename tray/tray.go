@@ -14,13 +14,17 @@ import (
 // environments; [Agents] makes one of an *agent.Environments. The tray
 // follows their events, the first of which are every environment's status
 // at the moment of subscribing (see agent.Environments.Subscribe), each
-// naming its environment in Status.Env; it calls Token and Logout, for the
-// environment so named, only when the person asks, and never from the
-// systray loop.
+// naming its environment in Status.Env; it calls Token, Logout and
+// SignIn, for the environment so named, only when the person asks, and
+// never from the systray loop.
 type Backend interface {
 	Subscribe() (<-chan agent.Event, func())
 	Token(ctx context.Context, env string, minValid time.Duration) (agent.Token, error)
 	Logout(ctx context.Context, env string) error
+	// SignIn signs a service user's environment in again, with its secret
+	// key as it is now (agent.Agent.SignIn): a person's "Sign in" there,
+	// where there is no page to open.
+	SignIn(ctx context.Context, env string) error
 }
 
 // Agents is the Backend of envs: Token and Logout go to the agent of the
@@ -46,6 +50,14 @@ func (a agents) Logout(ctx context.Context, env string) error {
 		return err
 	}
 	return ag.Logout(ctx)
+}
+
+func (a agents) SignIn(ctx context.Context, env string) error {
+	ag, err := a.get(env)
+	if err != nil {
+		return err
+	}
+	return ag.SignIn(ctx)
 }
 
 // get finds the agent of env. The tray always names one: "" would mean

@@ -533,3 +533,31 @@ func nextLog(t *testing.T, h *child) string {
 		return ""
 	}
 }
+
+// TestServiceSectionSignsInAgain: a service user's environment has no
+// sign-in page. Its section offers "Sign in again" while it needs a
+// sign-in, which asks the agent to sign the service user in with its key
+// as it is now, and opens no browser.
+func TestServiceSectionSignsInAgain(t *testing.T) {
+	d := newDesktop(t)
+	h := startChild(t, d.bus, hostOptions{args: []string{"-signin-url", "http://127.0.0.1:9/s3cr3t-"}})
+	it := d.item(t)
+	const id = "2f6b3b5e-7a0e-4c1d-9a8b-1c2d3e4f5a6b"
+	h.status(agent.Status{Env: "svc", Identity: agent.IdentityService, State: agent.StateNeedsLogin, Username: id, BaseURL: env,
+		Message: "BioT refused the secret key of service user " + id})
+	waitMenu(t, d.ctx, it, menu(lines("dev · signed out", true, false, false),
+		[]menuLine{{"svc · " + id + " · sign-in needed", false}, {"Sign in again", true}, {"Sign out", true}, {"Copy access token", false}}))
+	clickIn(t, d.ctx, it, "svc", "Sign in again")
+	if e := h.expect("service-signin"); e.Env != "svc" {
+		t.Errorf("Sign in again signed in %q, want svc", e.Env)
+	}
+	select {
+	case u := <-h.browser:
+		t.Errorf("the browser was opened at %q for a service user", u)
+	default:
+	}
+	// Signed in: nothing to click.
+	h.status(agent.Status{Env: "svc", Identity: agent.IdentityService, State: agent.StateSignedIn, Username: id, BaseURL: env})
+	waitMenu(t, d.ctx, it, menu(lines("dev · signed out", true, false, false),
+		[]menuLine{{"svc · " + id + " · signed in", false}, {"Sign in again", false}, {"Sign out", true}, {"Copy access token", true}}))
+}

@@ -27,6 +27,17 @@ type section struct {
 	about  string // the first line's tooltip: the environment's URL
 
 	signIn, signOut, copyToken bool // whether each item is enabled
+	// service: a service user signs in here, again with its secret key,
+	// not through a page.
+	service bool
+}
+
+// signInTitle is the "Sign in" item's title and tooltip for s.
+func (s section) signInTitle() (title, tip string) {
+	if s.service {
+		return "Sign in again", "Sign the service user of " + s.env + " in again, with its secret key as it is now"
+	}
+	return "Sign in…", "Open the sign-in page of " + s.env + " in the browser"
 }
 
 // noEnvironment is the menu's first line while no environment is
@@ -101,6 +112,11 @@ func makeSection(st agent.Status, now time.Time, soon time.Duration, loc *time.L
 	session := st.State == agent.StateSignedIn || st.State == agent.StateOffline
 	endsSoon := session && soon > 0 && st.RefreshExpiresAt != nil && !now.Before(st.RefreshExpiresAt.Add(-soon))
 	s.signIn = !session || endsSoon
+	if st.Identity == agent.IdentityService {
+		// The agent signs a service user in again before each token runs
+		// out: a click is for when it stopped (a refused key, a sign-out).
+		s.service, s.signIn = true, !session
+	}
 	s.signOut = session || st.State == agent.StateNeedsLogin || st.MFAPending
 	s.copyToken = session
 	return s, joinNonEmpty(" · ", st.Env, who, brief)

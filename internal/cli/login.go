@@ -56,6 +56,11 @@ again, and Enter alone asks BioT to send a new code. Without a terminal,
 --code-stdin reads the code from standard input once BioT has sent it, or
 later, as its own command: biot-agent login --code-stdin.
 
+In a service user's environment (service_user_id in config.toml), login
+with no flag signs the service user in again with its secret key as it is
+now: the way back once a refused key is put right or a locked service user
+unlocked. --service-user-id ID --secret-stdin stores a new key first.
+
 The password goes to the agent once and is kept nowhere. A failed sign-in
 is never retried on its own: BioT locks an account after repeated failures.`,
 		flags: func(fs *flag.FlagSet) {
@@ -96,6 +101,13 @@ is never retried on its own: BioT locks an account after repeated failures.`,
 			}
 			if phone != "" {
 				return loginByCode(ctx, e, c, phone, codeStdin)
+			}
+			if username == "" && !passwordStdin && !codeStdin {
+				// A service user's environment: sign in again with its
+				// secret key as it is now, the way back after a refusal.
+				if st, err := c.Status(ctx); err == nil && st.Identity == ipc.IdentityService {
+					return finish(ctx, e, c, c.SignInService(ctx))
+				}
 			}
 			if codeStdin {
 				code, err := readSecret(e.stdin)

@@ -91,7 +91,7 @@ func (o *serviceLogin) run(ctx context.Context, e *env, rawURL string) error {
 		url = u
 	}
 	if cur.SecretFile != "" {
-		return usagef("the environment %s reads its secret key from secret_file %s, which comes before the keyring: write the new key into that file (the agent uses it at its next sign-in, or at once after SIGHUP), or remove secret_file from %s", name, cur.SecretFile, path)
+		return usagef("the environment %s reads its secret key from secret_file %s, which comes before the keyring: write the new key into that file (the agent uses it at its next sign-in, or at once after biot-agent login -e %[1]s), or remove secret_file from %[3]s", name, cur.SecretFile, path)
 	}
 	if !exists {
 		if err := checkBioT(ctx, url); err != nil {
@@ -187,7 +187,7 @@ func awaitService(ctx context.Context, e *env, name, id string, stored time.Time
 			case ipc.StateNeedsLogin:
 				msg := st.Message
 				if same {
-					msg += "; it is the secret key the keyring held already: after a change at BioT (a new key, an unlock), send the agent SIGHUP to sign in again"
+					msg += "; it is the secret key the keyring held already: after a change at BioT (a new key, an unlock), sign in again with: biot-agent login -e " + name
 				}
 				return &ipc.Error{Code: ipc.CodeNeedsLogin, Message: msg}
 			case ipc.StateOffline:
@@ -197,7 +197,7 @@ func awaitService(ctx context.Context, e *env, name, id string, stored time.Time
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
-			return fmt.Errorf("the secret key is stored, but the agent did not sign in with it within %v: it may take the key from a source that comes first (a systemd credential) or not see the keyring change here; send it SIGHUP to sign in now", serviceWait)
+			return fmt.Errorf("the secret key is stored, but the agent did not sign in with it within %v: it may take the key from a source that comes first (a systemd credential) or not see the keyring change here; sign in now with: biot-agent login -e %s", serviceWait, name)
 		}
 	}
 }

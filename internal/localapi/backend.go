@@ -99,6 +99,10 @@ func (b *session) ResendMFA(ctx context.Context) error {
 	return apiError(b.a.ResendMFA(ctx))
 }
 
+func (b *session) SignIn(ctx context.Context) error {
+	return apiError(b.a.SignIn(ctx))
+}
+
 func (b *session) Logout(ctx context.Context) error {
 	return apiError(b.a.Logout(ctx))
 }

@@ -18,6 +18,7 @@
 //	{"op":"cancel"}                     cancel Run's context
 //
 //	{"ev":"signin","env":"dev"}  {"ev":"add"}  {"ev":"logout","env":"dev"}
+//	{"ev":"service-signin","env":"svc"}  a service user's "Sign in again"
 //	{"ev":"token","env":"dev"}  {"ev":"autostart","on":true}
 //	{"ev":"returned","err":"..."}      Run returned
 package main
@@ -209,6 +210,11 @@ func (b *backend) Token(_ context.Context, env string, _ time.Duration) (agent.T
 // agent publishes a sign-out before Logout returns: a test that removes
 // the environment on hearing of the sign-out must find it signed out
 // already, not signed out again after its removal.
+func (b *backend) SignIn(_ context.Context, env string) error {
+	b.out.send(event{Ev: "service-signin", Env: env})
+	return nil
+}
+
 func (b *backend) Logout(_ context.Context, env string) error {
 	b.mu.Lock()
 	st := agent.Status{Env: env, State: agent.StateSignedOut, BaseURL: b.statuses[env].BaseURL}
