@@ -34,7 +34,9 @@ func TestServiceUserSignsInAgainFromTheTray(t *testing.T) {
 	var secret atomic.Value
 	secret.Store("svc-Wrong-key-1a2b3c")
 	envs, err := agent.NewEnvironments(agent.Config{Store: keyring.NewMemory("test"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
-		func(url string) (*biot.Client, error) { return biot.New(url, biot.NewHTTPClient(sim.CertPool()), "tray-test") })
+		func(url string) (*biot.Client, error) {
+			return biot.New(url, biot.NewHTTPClient(sim.CertPool()), "tray-test")
+		})
 	if err != nil {
 		t.Fatal(err)
 	}
