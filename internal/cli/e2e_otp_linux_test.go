@@ -98,3 +98,41 @@ func TestCodeSignInOnATerminal(t *testing.T) {
 		t.Error("the terminal was still read 5 s after it closed")
 	}
 }
+
+// TestPhoneTypedAsUsernameSignsInWithACode: a person who has no password
+// runs plain `biot-agent login` and types their phone number where it asks
+// for the username, as they would on BioT's own page: login asks BioT for
+// a code instead of a password they do not have.
+func TestPhoneTypedAsUsernameSignsInWithACode(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, worldOptions{sim: otpSim()})
+	w.startAgent()
+	person, tty := openPTY(t)
+	shown := drain(person)
+
+	line := "biot-agent login < " + tty
+	p := w.startCmd(line, exec.Command("sh", "-c", "exec "+line), w.env, "")
+	waitFor(t, 10*time.Second, "the question for the username", func() bool {
+		return strings.Contains(p.stderr.String(), "BioT username: ") || p.exited()
+	})
+	typeLine(t, person, otpPhone)
+	waitFor(t, 10*time.Second, "the question for the code", func() bool {
+		if p.exited() {
+			t.Fatalf("%s exited: %+v", line, p.res)
+		}
+		return strings.Contains(p.stderr.String(), "Code (Enter alone sends a new one): ")
+	})
+	if s := p.stderr.String(); strings.Contains(s, "Password") || !strings.Contains(s, "BioT sent a sign-in code to "+otpMasked) {
+		t.Errorf("after a phone number as username login said %q; want the code sent to %s, no password asked", s, otpMasked)
+	}
+	typeLine(t, person, w.smsCode(otpPhone))
+	res := p.wait()
+	wantExit(t, res, 0, line)
+	w.wantSelf(w.token(), otpPhone)
+	person.Close()
+	select {
+	case <-shown:
+	case <-time.After(5 * time.Second):
+		t.Error("the terminal was still read 5 s after it closed")
+	}
+}

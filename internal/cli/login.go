@@ -51,7 +51,8 @@ and, when BioT answers that it sent an SMS code, pipe the code in:
 A user who has no password (BioT's credentialType OTP) signs in with a code
 BioT sends by SMS to the phone that is the user's username:
   biot-agent login -e dev --phone +15550100123
-says where the code went, then asks for it; a wrong code is said and asked
+(or a phone number typed, or given with --username, as the username) says
+where the code went, then asks for it; a wrong code is said and asked
 again, and Enter alone asks BioT to send a new code. Without a terminal,
 --code-stdin reads the code from standard input once BioT has sent it, or
 later, as its own command: biot-agent login --code-stdin.
@@ -126,6 +127,11 @@ is never retried on its own: BioT locks an account after repeated failures.`,
 					return err
 				}
 			}
+			if !passwordStdin && isPhone(username) {
+				// A phone number is the username of a user who signs in
+				// with a code (BioT's OTP users): they have no password.
+				return loginByCode(ctx, e, c, username, codeStdin)
+			}
 			var password string
 			switch {
 			case passwordStdin:
@@ -169,6 +175,25 @@ is never retried on its own: BioT locks an account after repeated failures.`,
 			return finish(ctx, e, c, err)
 		},
 	}
+}
+
+// isPhone reports whether s is a phone number in international form, as
+// people write one (+1 555 010-0123): the username of a user who signs in
+// with a code. No e-mail address is one.
+func isPhone(s string) bool {
+	s = strings.TrimSpace(s)
+	digits := 0
+	for i, r := range s {
+		switch {
+		case r == '+' && i == 0:
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune(" -.()", r):
+		default:
+			return false
+		}
+	}
+	return strings.HasPrefix(s, "+") && digits >= 6
 }
 
 // loginByCode signs in a user who has no password: BioT sends a code by
