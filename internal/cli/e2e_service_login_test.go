@@ -43,6 +43,20 @@ func TestLoginSignsAServiceUserInAgain(t *testing.T) {
 		t.Errorf("BioT saw %d refused and %d good sign-ins; want 1 and 1: each key once", st.ServiceRejected, st.ServiceSignIns)
 	}
 
+	// Who signs in where, as status and environments say it.
+	res = w.run("", "status", "-e", "svc")
+	wantExit(t, res, 0, "status -e svc")
+	if !strings.Contains(res.stdout, "Service user:  "+id) {
+		t.Errorf("status -e svc printed\n%s\nwant a line Service user: %s", res.stdout, id)
+	}
+	res = w.run("", "environments")
+	wantExit(t, res, 0, "environments")
+	for _, l := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
+		if service := strings.HasPrefix(l, "svc "); service != strings.HasSuffix(l, "service user") {
+			t.Errorf("environments printed %q: the service environment, and it alone, should say service user", l)
+		}
+	}
+
 	// A person's environment: no service user to sign in.
 	status, _, raw := w.postLogin(socketClient(w.socket()), `{"env":"dev","service":true}`)
 	if status != 400 || !strings.Contains(raw, "signs a person in") {

@@ -80,6 +80,7 @@ type envLine struct {
 	ReadOnly bool      `json:"readOnly,omitempty"`
 	State    ipc.State `json:"state,omitempty"` // "" when the agent is not running
 	Username string    `json:"username,omitempty"`
+	Identity string    `json:"identity,omitempty"` // ipc.IdentityUser or ipc.IdentityService
 }
 
 // listEnvironments prints the environments: those the running agent serves
@@ -98,7 +99,10 @@ func listEnvironments(ctx context.Context, e *env, path string, asJSON bool) err
 	def := cfg.DefaultEnvironment()
 	for _, name := range cfg.Names() {
 		env := cfg.Environments[name]
-		lines[name] = &envLine{Name: name, URL: env.URL, ReadOnly: env.ReadOnly}
+		lines[name] = &envLine{Name: name, URL: env.URL, ReadOnly: env.ReadOnly, Identity: ipc.IdentityUser}
+		if env.IsService() {
+			lines[name].Identity = ipc.IdentityService
+		}
 	}
 	list, err := c.Environments(ctx)
 	running := err == nil
@@ -112,6 +116,9 @@ func listEnvironments(ctx context.Context, e *env, path string, asJSON bool) err
 				lines[st.Env] = l
 			}
 			l.State, l.Username = st.State, st.Username
+			if st.Identity != "" {
+				l.Identity = st.Identity
+			}
 		}
 	case !errors.Is(err, ipc.ErrAgentNotRunning):
 		return err
@@ -140,6 +147,9 @@ func listEnvironments(ctx context.Context, e *env, path string, asJSON bool) err
 		}
 		if l.ReadOnly {
 			notes = join(notes, "read-only")
+		}
+		if l.Identity == ipc.IdentityService {
+			notes = join(notes, "service user")
 		}
 		if !running {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", l.Name, l.URL, notes)

@@ -136,10 +136,14 @@ func printStatus(w io.Writer, st ipc.Status, version string, now time.Time) {
 	line("Why", st.Message)
 	line("BioT", st.BaseURL)
 	user := st.Username
-	if st.UserID != "" {
+	if st.UserID != "" && st.UserID != st.Username {
 		user += " (user " + st.UserID + ", organization " + st.OrganizationID + ")"
 	}
-	line("User", user)
+	if st.Identity == ipc.IdentityService {
+		line("Service user", st.Username)
+	} else {
+		line("User", user)
+	}
 	line("Access token", until("valid", st.AccessExpiresAt, now))
 	line("Session", until("good", st.RefreshExpiresAt, now))
 	if r := st.LastRefresh; r != nil {
