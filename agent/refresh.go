@@ -21,25 +21,37 @@ type refreshCall struct {
 // rotation that BioT may already have made.
 func (a *Agent) refresh(ctx context.Context) error {
 	a.mu.Lock()
-	c := a.inflight
-	if c == nil {
-		if a.life.sess == nil {
-			a.mu.Unlock()
-			return a.unavailable()
-		}
-		c = &refreshCall{done: make(chan struct{})}
-		a.inflight = c
-		gen, sess := a.gen, *a.life.sess
-		go func() {
-			err := a.doRefresh(gen, sess)
-			a.mu.Lock()
-			a.inflight = nil
-			c.err = err
-			a.mu.Unlock()
-			close(c.done)
-		}()
+	if a.inflight == nil && a.life.sess == nil {
+		a.mu.Unlock()
+		return a.unavailable()
 	}
+	c := a.flightLocked()
 	a.mu.Unlock()
+	return c.wait(ctx)
+}
+
+// flightLocked answers the refresh in flight, starting one if there is
+// none. a.mu must be held and, when nothing is in flight, a session be.
+func (a *Agent) flightLocked() *refreshCall {
+	if c := a.inflight; c != nil {
+		return c
+	}
+	c := &refreshCall{done: make(chan struct{})}
+	a.inflight = c
+	gen, sess := a.gen, *a.life.sess
+	go func() {
+		err := a.doRefresh(gen, sess)
+		a.mu.Lock()
+		a.inflight = nil
+		c.err = err
+		a.mu.Unlock()
+		close(c.done)
+	}()
+	return c
+}
+
+// wait waits for the refresh c, or for ctx to end.
+func (c *refreshCall) wait(ctx context.Context) error {
 	select {
 	case <-c.done:
 		return c.err

@@ -41,15 +41,20 @@ func (a *Agent) Renew(ctx context.Context, refused string) (Token, error) {
 	stale := refused != "" && s.access == refused
 	recent := a.renewedAt != 0 && now-a.renewedAt < renewInterval
 	// A refresh in flight is joined whatever the interval says: the
-	// callers refused together must all wait for the one refresh.
-	refresh := stale && (a.inflight != nil || !recent)
-	if refresh && a.inflight == nil {
-		a.renewedAt = max(now, 1) // 0 means never
+	// callers refused together must all wait for the one refresh. It is
+	// started under the lock that decided it, so that a caller refused
+	// with the same token a moment later finds it in flight.
+	var flight *refreshCall
+	if stale && (a.inflight != nil || !recent) {
+		if a.inflight == nil {
+			a.renewedAt = max(now, 1) // 0 means never
+			a.log.Info("BioT refused the access token before it expired; refreshing")
+		}
+		flight = a.flightLocked()
 	}
 	a.mu.Unlock()
-	if refresh {
-		a.log.Info("BioT refused the access token before it expired; refreshing")
-		if err := a.refresh(ctx); err != nil {
+	if flight != nil {
+		if err := flight.wait(ctx); err != nil {
 			return Token{}, err
 		}
 	}
