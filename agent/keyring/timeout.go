@@ -3,6 +3,7 @@ package keyring
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,6 +82,9 @@ func (g *guard) do(ctx context.Context, limit time.Duration, op func() error) er
 	call := &stuckCall{err: timeout}
 	err := bounded.Do(wctx, func() error {
 		err := op()
+		if hiccup(err) {
+			err = op()
+		}
 		g.mu.Lock()
 		call.finished, call.answer = true, err
 		if g.stuck == call {
@@ -104,6 +108,17 @@ func (g *guard) do(ctx context.Context, limit time.Duration, op func() error) er
 		g.stuck = call
 		return timeout
 	}
+}
+
+// hiccup reports whether err is gnome-keyring's answer to a caller it does
+// not know yet: "Method SearchItems is not implemented on interface
+// org.freedesktop.Secret.Service". It learns of a new connection by asking
+// the bus for its process, and a call that it handles before the answer
+// comes finds no session and bails out, which GDBus words so; seen under
+// load. By the time the same call comes again the answer is in, so do
+// makes it once more.
+func hiccup(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "is not implemented on interface org.freedesktop.Secret.")
 }
 
 // ended is the error for a wait that ended before the keyring's turn came:

@@ -149,3 +149,33 @@ func TestGuardCancelIsNotATimeout(t *testing.T) {
 		t.Errorf("call after the cancelled one returned: %v", err)
 	}
 }
+
+// gnome-keyring now and then answers a call "not implemented" under load
+// (it could not open its session for the caller): the call is made once
+// more, and only for that answer; any other failure is the answer.
+func TestGuardMakesACallAgainAfterAKeyringHiccup(t *testing.T) {
+	g := newGuard()
+	hiccup := errors.New("Method SearchItems is not implemented on interface org.freedesktop.Secret.Service")
+	calls := 0
+	err := g.do(context.Background(), time.Second, func() error {
+		calls++
+		if calls == 1 {
+			return hiccup
+		}
+		return nil
+	})
+	if err != nil || calls != 2 {
+		t.Errorf("after a hiccup: err %v after %d calls, want nil after 2", err, calls)
+	}
+	calls = 0
+	other := errors.New("The name org.freedesktop.secrets was not provided by any .service files")
+	err = g.do(context.Background(), time.Second, func() error { calls++; return other })
+	if !errors.Is(err, other) || calls != 1 {
+		t.Errorf("another failure: err %v after %d calls, want it after 1", err, calls)
+	}
+	calls = 0
+	err = g.do(context.Background(), time.Second, func() error { calls++; return hiccup })
+	if !errors.Is(err, hiccup) || calls != 2 {
+		t.Errorf("two hiccups: err %v after %d calls, want the hiccup after 2", err, calls)
+	}
+}

@@ -190,7 +190,10 @@ func (k *Keyring) Close() error {
 }
 
 // Items returns the object paths of the items, locked or not, whose
-// attributes include attrs.
+// attributes include attrs. Under load gnome-keyring now and then answers
+// "Method SearchItems is not implemented" (it could not open its session
+// for the caller); the search is then made once more, as the agent's
+// keyring store does.
 func (k *Keyring) Items(ctx context.Context, attrs map[string]string) ([]dbus.ObjectPath, error) {
 	conn, err := k.Bus.Connect(ctx)
 	if err != nil {
@@ -198,8 +201,14 @@ func (k *Keyring) Items(ctx context.Context, attrs map[string]string) ([]dbus.Ob
 	}
 	defer conn.Close()
 	var unlocked, locked []dbus.ObjectPath
-	err = conn.Object(dbusname.Secrets, dbusname.SecretsPath).
-		CallWithContext(ctx, dbusname.SecretService+".SearchItems", 0, attrs).Store(&unlocked, &locked)
+	search := func() error {
+		return conn.Object(dbusname.Secrets, dbusname.SecretsPath).
+			CallWithContext(ctx, dbusname.SecretService+".SearchItems", 0, attrs).Store(&unlocked, &locked)
+	}
+	err = search()
+	if err != nil && strings.Contains(err.Error(), "is not implemented on interface") {
+		err = search()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("desktoptest: search items: %w", err)
 	}
