@@ -6,6 +6,7 @@ import (
 	"debug/elf"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,6 +71,20 @@ func BuildTemp(ctx context.Context) (b Binaries, done func(), err error) {
 		return Binaries{}, nil, err
 	}
 	return b, done, nil
+}
+
+// WriteSection writes a section of the report measured alone, as write
+// gives it, to the file out, and shows it on standard error.
+func WriteSection(out string, write func(io.Writer) error) error {
+	var b strings.Builder
+	if err := write(&b); err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	_, err := fmt.Fprint(os.Stderr, b.String())
+	return err
 }
 
 // WriteJSON writes v, indented, to the file path.

@@ -38,6 +38,16 @@ type ProxyConfig struct {
 	SlowSegment time.Duration
 }
 
+// ProxySmoke is the proxy benchmark's config for bin: a few seconds'
+// version when smoke is set, else the full run.
+func ProxySmoke(bin Binaries, smoke bool) ProxyConfig {
+	cfg := ProxyConfig{Bin: bin}
+	if smoke {
+		cfg.Runs, cfg.Rounds, cfg.Segment, cfg.SlowRounds, cfg.SlowSegment = 5, 1, 50*time.Millisecond, 1, 100*time.Millisecond
+	}
+	return cfg
+}
+
 // ProxyRow is one way of calling BioT.
 type ProxyRow struct {
 	Name    string  `json:"name"`

@@ -11,9 +11,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"biot-agent/bench"
@@ -47,13 +47,5 @@ func run(ctx context.Context, out, js string, smoke bool) error {
 			return err
 		}
 	}
-	var b strings.Builder
-	if err := res.WriteMarkdown(&b, smoke); err != nil {
-		return err
-	}
-	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
-		return err
-	}
-	fmt.Fprint(os.Stderr, b.String())
-	return nil
+	return bench.WriteSection(out, func(w io.Writer) error { return res.WriteMarkdown(w, smoke) })
 }

@@ -16,11 +16,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
-	"time"
 
 	"biot-agent/bench"
 )
@@ -51,11 +50,7 @@ func run(ctx context.Context, out, js string, smoke bool) error {
 		return err
 	}
 	defer done()
-	cfg := bench.ProxyConfig{Bin: bin}
-	if smoke { // as biot-bench -smoke runs it
-		cfg = bench.ProxyConfig{Bin: bin, Runs: 5, Rounds: 1, Segment: 50 * time.Millisecond, SlowRounds: 1, SlowSegment: 100 * time.Millisecond}
-	}
-	res, err := bench.ProxyBench(ctx, cfg)
+	res, err := bench.ProxyBench(ctx, bench.ProxySmoke(bin, smoke))
 	if err != nil {
 		return err
 	}
@@ -64,7 +59,7 @@ func run(ctx context.Context, out, js string, smoke bool) error {
 			return err
 		}
 	}
-	return write(&res, out, smoke)
+	return bench.WriteSection(out, func(w io.Writer) error { return res.WriteMarkdown(w, smoke) })
 }
 
 // rerender writes the section from figures measured before.
@@ -77,17 +72,5 @@ func rerender(from, out string, smoke bool) error {
 	if err := json.Unmarshal(b, &res); err != nil {
 		return fmt.Errorf("%s: %w", from, err)
 	}
-	return write(&res, out, smoke)
-}
-
-func write(res *bench.ProxyResult, out string, smoke bool) error {
-	var b strings.Builder
-	if err := res.WriteMarkdown(&b, smoke); err != nil {
-		return err
-	}
-	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
-		return err
-	}
-	fmt.Fprint(os.Stderr, b.String())
-	return nil
+	return bench.WriteSection(out, func(w io.Writer) error { return res.WriteMarkdown(w, smoke) })
 }

@@ -170,10 +170,7 @@ func runOne(ctx context.Context, name string, smoke bool, res *bench.Results) er
 		r, err = bench.FleetBench(ctx, cfg)
 		res.Fleet = &r
 	case "proxy":
-		cfg := bench.ProxyConfig{Bin: res.Build}
-		if smoke {
-			cfg = bench.ProxyConfig{Bin: res.Build, Runs: 5, Rounds: 1, Segment: 50 * time.Millisecond, SlowRounds: 1, SlowSegment: 100 * time.Millisecond}
-		}
+		cfg := bench.ProxySmoke(res.Build, smoke)
 		var r bench.ProxyResult
 		r, err = bench.ProxyBench(ctx, cfg)
 		res.Proxy = &r
