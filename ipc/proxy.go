@@ -76,16 +76,10 @@ func proxyPath(path string) (env, rest string, ok bool) {
 func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request, pathEnv string) {
 	// The route was found on the decoded path; what goes to BioT is the
 	// path as the caller escaped it, byte for byte.
-	esc := r.URL.EscapedPath()
-	env, rest, ok := proxyPath(esc)
+	env, rest, ok := proxyPath(r.URL.EscapedPath())
 	if !ok || env != pathEnv {
 		s.writeProxyError(w, r, badRequest("the agent's part of a proxy path (/v1/proxy/, /v1/environments/NAME/proxy/) must not be escaped"))
 		return
-	}
-	// BioT's path is rest with its slash: the end of esc, not a new string.
-	restSlash := "/"
-	if rest != "" {
-		restSlash = esc[len(esc)-len(rest)-1:]
 	}
 	// The query is BioT's: only the path and the Biot-Env header name the
 	// environment here.
@@ -107,15 +101,13 @@ func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request, pathEnv str
 			"the environment %s is read-only: a %s is not sent to BioT (only GET, HEAD and OPTIONS are)", sess.Status().Env, r.Method)})
 		return
 	}
-	// Everything the exchange needs, in one allocation.
-	x := &exchange{}
-	f, fw, in := &x.f, &x.fw, &x.in
-	if err := s.proxyURL(&f.target, up.BaseURL, restSlash, r.URL.RawQuery); err != nil {
+	target, err := proxyURL(up.BaseURL, rest, r.URL.RawQuery)
+	if err != nil {
 		s.writeProxyError(w, r, err)
 		return
 	}
 	idle := s.idle()
-	*fw = flowWriter{ResponseWriter: w, rc: http.NewResponseController(w), idle: idle}
+	fw := &flowWriter{ResponseWriter: w, rc: http.NewResponseController(w), idle: idle}
 	fw.touch() // lifts ReadTimeout: the body streams, under proxyIdle
 	// Shutdown ends a stream in flight: its deadlines pass, and with them
 	// the request's context.
@@ -128,8 +120,7 @@ func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request, pathEnv str
 			return
 		}
 	}
-	f.sess, f.base, f.stop, f.idle = sess, up.Transport, s.stopCtx, idle
-	f.setToken(tok.Token, s.bearer(tok.Token))
+	f := &forwarder{sess: sess, base: up.Transport, tok: tok.Token, auth: "Bearer " + tok.Token, stop: s.stopCtx, idle: idle}
 	if f.base == nil {
 		f.base = http.DefaultTransport
 	}
@@ -140,33 +131,22 @@ func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request, pathEnv str
 		// answers it.
 		f.dropUpgrade = true
 	}
-	*in = flowBody{ReadCloser: r.Body, fw: fw}
+	in := &flowBody{ReadCloser: r.Body, fw: fw}
 	defer f.release()
 	if err := f.readBody(in, r.ContentLength); err != nil {
 		s.writeProxyError(w, r, badRequest("the request's body could not be read: "+err.Error()))
 		return
 	}
-	x.rp = httputil.ReverseProxy{
-		Rewrite:       x.rewrite,
+	rp := &httputil.ReverseProxy{
+		Rewrite:       func(pr *httputil.ProxyRequest) { f.rewrite(pr, target, in) },
 		Transport:     f,
 		FlushInterval: -1, // every write goes out at once: event streams, and downloads never held whole
 		BufferPool:    copyBuffers,
 		ErrorLog:      s.proxyLog,
 		ErrorHandler:  s.proxyFailed,
 	}
-	x.rp.ServeHTTP(fw, r)
+	rp.ServeHTTP(fw, r)
 }
-
-// exchange is one proxied request: its reverse proxy, the forwarder that
-// is its transport, and the caller's side of it.
-type exchange struct {
-	rp httputil.ReverseProxy
-	f  forwarder
-	fw flowWriter
-	in flowBody
-}
-
-func (x *exchange) rewrite(pr *httputil.ProxyRequest) { x.f.rewrite(pr, &x.in) }
 
 // readMethod reports whether a read-only environment lets method through.
 func readMethod(method string) bool {
@@ -177,58 +157,34 @@ func readMethod(method string) bool {
 	return false
 }
 
-// proxyURL sets dst to the URL a proxied request goes to: BioT's base
-// URL, then restSlash (the rest of the path with its leading slash,
-// escaped as the caller sent it) and the caller's query, as sent.
-func (s *Server) proxyURL(dst *url.URL, base, restSlash, rawQuery string) error {
-	// An environment's URL is parsed once, not on every request.
-	var parsed *url.URL
-	if v, ok := s.baseURLs.Load(base); ok {
-		parsed = v.(*url.URL)
-	} else {
-		u, err := url.Parse(base)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return fmt.Errorf("proxy: the environment's BioT URL %q is not one", base)
-		}
-		s.baseURLs.Store(base, u)
-		parsed = u
+// proxyURL is the URL a proxied request goes to: BioT's base URL, then
+// rest (escaped as the caller sent it) and the caller's query, as sent.
+func proxyURL(base, rest, rawQuery string) (*url.URL, error) {
+	parsed, err := url.Parse(base)
+	if err != nil || (parsed.Scheme != "https" && parsed.Scheme != "http") || parsed.Host == "" {
+		return nil, fmt.Errorf("proxy: the environment's BioT URL %q is not one", base)
 	}
-	return joinURL(dst, parsed, restSlash, rawQuery)
+	return joinURL(parsed, rest, rawQuery)
 }
 
-// joinURL sets dst to base, then restSlash (escaped as sent, with its
-// leading slash) and rawQuery. base is not changed. For a base URL without
-// a path, as BioT's are, it makes no new string unless restSlash is
-// escaped.
-func joinURL(dst, base *url.URL, restSlash, rawQuery string) error {
-	restPath, err := url.PathUnescape(restSlash)
+// joinURL is base, then rest (escaped as sent) and rawQuery. base is not
+// changed.
+func joinURL(base *url.URL, rest, rawQuery string) (*url.URL, error) {
+	u := *base
+	restPath, err := url.PathUnescape(rest)
 	if err != nil {
-		return badRequest("the path is not validly escaped")
+		return nil, badRequest("the path is not validly escaped")
 	}
 	for seg := range strings.SplitSeq(restPath, "/") {
 		if seg == "." || seg == ".." {
-			return badRequest("the path must not hold . or .. segments")
+			return nil, badRequest("the path must not hold . or .. segments")
 		}
 	}
-	*dst = *base
-	if base.Path == "" {
-		dst.Path, dst.RawPath = restPath, restSlash
-	} else {
-		dst.Path, dst.RawPath = base.Path+restPath, base.EscapedPath()+restSlash
-	}
-	dst.RawQuery = rawQuery
-	return nil
-}
-
-// bearer is the Authorization header of tok, made once per token: a
-// token is used far more often than it changes.
-func (s *Server) bearer(tok string) string {
-	if last := s.lastBearer.Load(); last != nil && last[0] == tok {
-		return last[1]
-	}
-	h := "Bearer " + tok
-	s.lastBearer.Store(&[2]string{tok, h})
-	return h
+	esc := u.EscapedPath()
+	u.Path += "/" + restPath
+	u.RawPath = esc + "/" + rest
+	u.RawQuery = rawQuery
+	return &u, nil
 }
 
 // copyBuffers are the buffers the proxy copies answers through, kept from
@@ -273,12 +229,10 @@ func (s *Server) proxyFailed(w http.ResponseWriter, r *http.Request, err error) 
 // forwarder sends one proxied request to BioT with the session's token
 // and, when BioT refuses the token, once more with its renewal.
 type forwarder struct {
-	sess     Session
-	base     http.RoundTripper
-	target   url.URL // where the request goes
-	tok      string
-	auth     string    // "Bearer " + tok
-	authVals [1]string // auth, as the value of a header
+	sess Session
+	base http.RoundTripper
+	tok  string
+	auth string // "Bearer " + tok
 	// body is the request's body when it was kept whole (buffered):
 	// only then can the request be sent again.
 	body     []byte
@@ -395,28 +349,20 @@ func (b *bodyBudget) take(n int64) bool {
 // give hands back n bytes.
 func (b *bodyBudget) give(n int64) { b.used.Add(-n) }
 
-// setToken makes tok, whose Authorization header is auth, the token the
-// request is sent with.
-func (f *forwarder) setToken(tok, auth string) {
-	f.tok, f.auth = tok, auth
-	f.authVals[0] = auth
-}
-
 // rewrite makes the request BioT gets: the target URL, the agent's token
 // in place of whatever the caller sent, no cookie, and the body.
 // httputil.ReverseProxy has dropped the hop-by-hop headers and the
 // caller's X-Forwarded-* and Forwarded, and adds none of its own under
 // Rewrite.
-func (f *forwarder) rewrite(pr *httputil.ProxyRequest, in *flowBody) {
+func (f *forwarder) rewrite(pr *httputil.ProxyRequest, target *url.URL, in *flowBody) {
 	out := pr.Out
-	*out.URL = f.target // out.URL is the request's own copy
+	u := *target
+	out.URL = &u
 	out.Host = ""
 	h := out.Header
 	h.Del("Cookie")
 	h.Del(EnvHeader)
-	// What Set would make, without a new slice per request: nothing
-	// changes a header's values in place.
-	h["Authorization"] = f.authVals[:]
+	h.Set("Authorization", f.auth)
 	if f.dropUpgrade {
 		h.Del("Upgrade")
 		h.Del("Connection")
@@ -472,7 +418,7 @@ func (f *forwarder) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	discard(resp)
-	f.setToken(tok.Token, "Bearer "+tok.Token)
+	f.tok, f.auth = tok.Token, "Bearer "+tok.Token
 	again := req.Clone(req.Context())
 	again.Header.Set("Authorization", f.auth)
 	again.Body, again.GetBody = f.newBody()

@@ -52,9 +52,6 @@ type Server struct {
 	proxyLog  *log.Logger // the proxy's complaints (a stream broken off), at debug level
 	closeOnce sync.Once
 	lastToken atomic.Pointer[tokenAnswer] // see tokenJSON
-
-	baseURLs   sync.Map                  // an environment's BioT URL -> its *url.URL, for the proxy
-	lastBearer atomic.Pointer[[2]string] // the last token and its Authorization header (bearer)
 }
 
 func (s *Server) init() {
