@@ -332,27 +332,16 @@ func click(t *testing.T, ctx context.Context, it *desktoptest.Item, label string
 // such item after the line that names env.
 func clickIn(t *testing.T, ctx context.Context, it *desktoptest.Item, env, label string) {
 	t.Helper()
-	m, err := it.Menu(ctx)
+	mi, err := it.SectionEntry(ctx, env, label)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := false
-	for _, c := range m.Children {
-		switch {
-		case c.Type == "separator" || !c.Visible:
-		case strings.HasPrefix(c.Label, env+" · "):
-			in = true
-		case in && c.Label == label:
-			if !c.Enabled {
-				t.Fatalf("%q of %s is disabled", label, env)
-			}
-			if err := it.Click(ctx, c.ID); err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
+	if !mi.Enabled {
+		t.Fatalf("%q of %s is disabled", label, env)
 	}
-	t.Fatalf("no %q in the section of %s: %v", label, env, m.Labels())
+	if err := it.Click(ctx, mi.ID); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // waitIcon waits until the item shows the icon of state.

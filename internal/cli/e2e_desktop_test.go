@@ -398,30 +398,16 @@ func menuMatches(got, want []menuLine) bool {
 // a person does.
 func (d *trayDesktop) clickIn(t *testing.T, ctx context.Context, it *desktoptest.Item, env, label string) {
 	t.Helper()
-	m, err := it.Menu(ctx)
+	mi, err := it.SectionEntry(ctx, env, label)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := false
-	for _, c := range m.Children {
-		switch {
-		case !c.Visible || c.Type == "separator":
-			continue
-		case !c.Enabled && strings.HasPrefix(c.Label, env+" · "):
-			in = true
-		case in && !c.Enabled && strings.Contains(c.Label, " · "):
-			in = false // the next section
-		case in && c.Label == label:
-			if !c.Enabled {
-				t.Fatalf("%q is disabled in the section of %s", label, env)
-			}
-			if err := it.Click(ctx, c.ID); err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
+	if !mi.Enabled {
+		t.Fatalf("%q is disabled in the section of %s", label, env)
 	}
-	t.Fatalf("no %q in the section of %s: the menu is %v", label, env, m.Labels())
+	if err := it.Click(ctx, mi.ID); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // click picks the menu item labelled label, as a panel does.

@@ -384,6 +384,30 @@ func (it *Item) MenuEntry(ctx context.Context, label string) (MenuItem, error) {
 	return e, nil
 }
 
+// SectionEntry reads the item's menu and returns the entry labelled label
+// in the section of env: the entries after the disabled line that starts
+// "env · ", up to the next such line, as biot-agent's tray draws one
+// section per environment. The error lists the labels the menu has.
+func (it *Item) SectionEntry(ctx context.Context, env, label string) (MenuItem, error) {
+	m, err := it.Menu(ctx)
+	if err != nil {
+		return MenuItem{}, err
+	}
+	in := false
+	for _, c := range m.Children {
+		switch {
+		case !c.Visible || c.Type == "separator":
+		case !c.Enabled && strings.HasPrefix(c.Label, env+" · "):
+			in = true
+		case in && !c.Enabled && strings.Contains(c.Label, " · "):
+			in = false // the next section
+		case in && c.Label == label:
+			return c, nil
+		}
+	}
+	return MenuItem{}, fmt.Errorf("desktoptest: no %q in the section of %s: the menu is %v", label, env, m.Labels())
+}
+
 // Click sends the dbusmenu "clicked" event for the item id, as a panel does
 // when the person picks it.
 func (it *Item) Click(ctx context.Context, id int32) error {
