@@ -73,13 +73,7 @@ func TestCodeSignInByCLI(t *testing.T) {
 
 	// In one go. The code reaches standard input through a pipe the test
 	// writes to only once BioT sent it, as a script reading the SMS would.
-	fifo := filepath.Join(w.dir, "code.fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	line := "biot-agent login --phone " + otpPhone + " --code-stdin < " + fifo
-	p := w.startCmd(line, exec.Command("sh", "-c", "exec "+line), w.env, "")
-	pipe := openWriter(t, fifo)
+	p, line, pipe := w.loginByCodeThroughAPipe()
 	waitFor(t, 10*time.Second, "login to say where BioT sent the code", func() bool {
 		return strings.Contains(p.stderr.String(), "BioT sent a sign-in code to "+otpMasked)
 	})
@@ -131,6 +125,21 @@ func TestCodeSignInByCLI(t *testing.T) {
 		t.Errorf("BioT sent %d codes, took %d and refused %d; want 2, 2 and 0 (the unknown phone gets none)", s.OTPSent, s.OTPLogins, s.OTPRejected)
 	}
 	w.wantNoSecretInProcess(a.pid(), "agent")
+}
+
+// loginByCodeThroughAPipe starts `login --phone otpPhone --code-stdin` with
+// its standard input a named pipe the test writes the code into once BioT
+// sent it, as a script reading the SMS would; it answers the command, its
+// line, and the pipe's write end.
+func (w *world) loginByCodeThroughAPipe() (*proc, string, *os.File) {
+	w.t.Helper()
+	fifo := filepath.Join(w.dir, "code.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+	line := "biot-agent login --phone " + otpPhone + " --code-stdin < " + fifo
+	p := w.startCmd(line, exec.Command("sh", "-c", "exec "+line), w.env, "")
+	return p, line, openWriter(w.t, fifo)
 }
 
 // openWriter opens the write end of the named pipe at path, which blocks
@@ -300,13 +309,7 @@ func TestAnExpiredCodeSaysSoAndTheSignInStartsOver(t *testing.T) {
 	}
 
 	// Start over: a new code, read from standard input in one go.
-	fifo := filepath.Join(w.dir, "code.fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	line := "biot-agent login --phone " + otpPhone + " --code-stdin < " + fifo
-	p := w.startCmd(line, exec.Command("sh", "-c", "exec "+line), w.env, "")
-	pipe := openWriter(t, fifo)
+	p, line, pipe := w.loginByCodeThroughAPipe()
 	waitFor(t, 10*time.Second, "BioT to send a second code", func() bool { return w.sim.Stats().OTPSent == 2 })
 	if _, err := io.WriteString(pipe, w.smsCode(otpPhone)); err != nil {
 		t.Fatal(err)
