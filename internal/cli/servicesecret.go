@@ -316,7 +316,7 @@ func (s *served) hangups(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-hup:
-			if !s.servesServiceUsers() {
+			if s.config().Services() == 0 {
 				s.log.Info("SIGHUP, and no service user to sign in again: stopping")
 				return errHangup
 			}
@@ -332,17 +332,6 @@ func (s *served) hangups(ctx context.Context) error {
 
 // errHangup ends an agent of no service user on SIGHUP.
 var errHangup = errors.New("SIGHUP")
-
-// servesServiceUsers reports whether an environment of the config served
-// now signs in as a service user.
-func (s *served) servesServiceUsers() bool {
-	for _, e := range s.config().Environments {
-		if e.IsService() {
-			return true
-		}
-	}
-	return false
-}
 
 // secretChanged reports whether the secret key of the service environment
 // name is another than the one its last sign-in was given.

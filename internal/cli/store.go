@@ -71,15 +71,7 @@ func watchKeyring(ctx context.Context, store *keyring.Fallback, envs *agent.Envi
 // serviceOnly reports whether cfg has environments and every one signs in
 // as a service user.
 func serviceOnly(cfg config.Config) bool {
-	if len(cfg.Environments) == 0 {
-		return false
-	}
-	for _, e := range cfg.Environments {
-		if !e.IsService() {
-			return false
-		}
-	}
-	return true
+	return len(cfg.Environments) > 0 && cfg.Services() == len(cfg.Environments)
 }
 
 // Why the store of an agent of service users is memory, for status and

@@ -61,6 +61,17 @@ type Environment struct {
 // IsService reports whether the environment signs in as a service user.
 func (e Environment) IsService() bool { return e.ServiceUserID != "" }
 
+// Services counts the environments that sign in as a service user.
+func (c Config) Services() int {
+	n := 0
+	for _, e := range c.Environments {
+		if e.IsService() {
+			n++
+		}
+	}
+	return n
+}
+
 // DefaultName is the name of the environment a top-level url, --url and
 // BIOT_URL make, and the one a command acts on when the file names no
 // default and no other is chosen.
