@@ -21,6 +21,7 @@ import (
 	"biot-agent/agent/biot"
 	"biot-agent/agent/keyring"
 	"biot-agent/internal/biotsim"
+	"biot-agent/internal/desktoptest"
 	"biot-agent/internal/testkit"
 	"biot-agent/tray/signin"
 )
@@ -203,7 +204,7 @@ func browser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Contex
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		msg := "no chromium at " + chromiumPath + " (apt-get install chromium): " + err.Error()
-		if os.Getenv("BIOT_AGENT_REQUIRE_DESKTOP") == "1" {
+		if desktoptest.Required() {
 			t.Fatal(msg)
 		}
 		t.Skip(msg)
