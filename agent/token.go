@@ -46,6 +46,11 @@ func (a *Agent) Token(ctx context.Context, minValid time.Duration) (Token, error
 			return Token{}, a.tooShort(minValid)
 		}
 		if err := a.refresh(ctx); err != nil {
+			if KindOf(err) == KindOffline {
+				// Said as when the backoff keeps Token from trying: what
+				// is wrong, and when the agent tries again.
+				return Token{}, a.tooShort(minValid)
+			}
 			return Token{}, err
 		}
 	}
